@@ -1,0 +1,43 @@
+// unmask: the umbrella header: the core, every portable policy and the presets.
+// Backends (oneDNN, CUDA) and adapters (Eigen, xtensor) are included on demand.
+#pragma once
+
+#include <unmask/core/candidate.hpp>
+#include <unmask/core/config.hpp>
+#include <unmask/core/error.hpp>
+#include <unmask/core/forward_request.hpp>
+#include <unmask/core/length_context.hpp>
+#include <unmask/core/model.hpp>
+#include <unmask/core/philox.hpp>
+#include <unmask/core/run_stats.hpp>
+#include <unmask/core/sampler.hpp>
+#include <unmask/core/step_event.hpp>
+#include <unmask/core/token_buffer.hpp>
+#include <unmask/kernels/row_stats.hpp>
+#include <unmask/kernels/select_top_k.hpp>
+#include <unmask/policy/block/fixed_blocks.hpp>
+#include <unmask/policy/block/whole_canvas.hpp>
+#include <unmask/policy/guidance/cfg.hpp>
+#include <unmask/policy/guidance/no_guidance.hpp>
+#include <unmask/policy/length/eos_confidence.hpp>
+#include <unmask/policy/length/fixed_length.hpp>
+#include <unmask/policy/length/initial_length_adjustment.hpp>
+#include <unmask/policy/length/length_chain.hpp>
+#include <unmask/policy/length/mask_insertion.hpp>
+#include <unmask/policy/noise/categorical.hpp>
+#include <unmask/policy/noise/greedy.hpp>
+#include <unmask/policy/schedule/confidence_factor.hpp>
+#include <unmask/policy/schedule/confidence_threshold.hpp>
+#include <unmask/policy/schedule/daedal_fill.hpp>
+#include <unmask/policy/schedule/linear_schedule.hpp>
+#include <unmask/policy/schedule/timestep_schedule.hpp>
+#include <unmask/policy/score/low_confidence.hpp>
+#include <unmask/policy/score/margin_score.hpp>
+#include <unmask/policy/score/neg_entropy_score.hpp>
+#include <unmask/policy/score/random_score.hpp>
+#include <unmask/policy/transform/dream_logits.hpp>
+#include <unmask/policy/transform/no_transform.hpp>
+#include <unmask/presets/daedal.hpp>
+#include <unmask/presets/dream.hpp>
+#include <unmask/presets/fastdllm.hpp>
+#include <unmask/presets/llada.hpp>

@@ -1,0 +1,66 @@
+"""Export a TinyLLaDA to safetensors + config.json + vocab.json + reference logits.
+
+safetensors layout: 8-byte little-endian header length N, N bytes of JSON
+({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}),
+then the raw little-endian tensor data; offsets are relative to the data start.
+Written by hand so that no package beyond PyTorch is needed.
+"""
+import json
+import os
+import struct
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tokenizer as tok  # noqa: E402
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to(torch.float32).contiguous().cpu()
+        data = t.numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def reference_inputs():
+    """A few canvases: prompt, partly decoded answer, masks, EOS; the C++ forward must match PyTorch on them."""
+    m, e = tok.MASK_ID, tok.EOS_ID
+    a = tok.encode("countdown 12 3") + tok.encode_answer("12 11 10") + [m] * 12 + [e] * 4
+    b = tok.encode("reverse hello") + [m] * 9
+    c = tok.encode("add 12+5+7") + tok.encode_answer("12+5=17,") + [m] * 20 + [e] * 8
+    return [a, b, c]
+
+
+@torch.no_grad()
+def export(model, cfg, out, training_info=None):
+    os.makedirs(out, exist_ok=True)
+    model.eval()
+    tensors = {"model." + k: v for k, v in model.state_dict().items()}
+    write_safetensors(os.path.join(out, "model.safetensors"), tensors, {"format": "pt"})
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    with open(os.path.join(out, "vocab.json"), "w") as f:
+        f.write(tok.vocab_json())
+    refs = []
+    for ids in reference_inputs():
+        logits = model(torch.tensor([ids]))[0]
+        refs.append({"tokens": ids, "logits": [[round(float(v), 6) for v in row] for row in logits]})
+    with open(os.path.join(out, "reference_logits.json"), "w") as f:
+        json.dump({"note": "PyTorch float32 logits of the exported model, position-major (seq x vocab)",
+                   "torch": torch.__version__, "inputs": refs}, f, separators=(",", ":"))
+    if training_info is not None:
+        with open(os.path.join(out, "training.json"), "w") as f:
+            json.dump(training_info, f, indent=1)
