@@ -13,13 +13,14 @@ unmask_pkg_installed() {
   dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
 }
 
+# Extra packages can be passed as arguments (test.sh adds clang for the sanitizer tree).
 unmask_install_deps() {
   if ! command -v dpkg >/dev/null 2>&1; then
     unmask_log "dpkg not found: not a Debian system, assuming the dependencies are installed"
     return 0
   fi
   local missing=() pkg
-  for pkg in "${UNMASK_DEBIAN_PACKAGES[@]}"; do
+  for pkg in "${UNMASK_DEBIAN_PACKAGES[@]}" "$@"; do
     unmask_pkg_installed "$pkg" || missing+=("$pkg")
   done
   # A build tool: ninja-build or make, whichever is there; install ninja-build if neither.

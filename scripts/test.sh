@@ -2,7 +2,8 @@
 # Builds and runs every test:
 #   1. build/       Release, warnings as errors; all tests, examples, the
 #                   install/find_package check and the header self-containment check.
-#   2. build-asan/  Debug -O1 with AddressSanitizer + UBSan (skip: UNMASK_SKIP_SANITIZE=1).
+#   2. build-asan/  clang 14, Debug -O1, AddressSanitizer + UBSan, warnings as errors
+#                   (so both g++ 12 and clang 14 build warning-clean; skip: UNMASK_SKIP_SANITIZE=1).
 # Installs missing Debian packages first (apt-get; sudo when not root).
 # Extra arguments are passed to both ctest runs (e.g. -R philox, -L core).
 set -euo pipefail
@@ -10,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$UNMASK_ROOT"
 
-unmask_install_deps
+unmask_install_deps clang-14 libclang-rt-14-dev
 jobs="$(unmask_jobs)"
 
 # --- 1. Release tree --------------------------------------------------------
@@ -36,10 +37,12 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_stri
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 mapfile -t gen < <(unmask_generator_args build-asan)
-unmask_log "configuring build-asan/ (Debug -O1, UNMASK_SANITIZE=ON)"
+unmask_log "configuring build-asan/ (clang++-14, Debug -O1, UNMASK_SANITIZE=ON, UNMASK_WERROR=ON)"
 cmake -S . -B build-asan "${gen[@]}" \
+  -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  -DUNMASK_WERROR=ON \
   -DUNMASK_SANITIZE=ON \
   -DUNMASK_BUILD_TESTS=ON -DUNMASK_BUILD_EXAMPLES=ON -DUNMASK_BUILD_TOOLS=ON -DUNMASK_BUILD_BENCHMARKS=OFF
 unmask_log "building build-asan/ with -j$jobs"

@@ -13,8 +13,10 @@
 #include <unmask/core/sampler.hpp>
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/token_buffer.hpp>
+#include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/select_top_k.hpp>
+#include <unmask/kernels/stats_backend.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
 #include <unmask/policy/guidance/cfg.hpp>

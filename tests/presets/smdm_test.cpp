@@ -1,9 +1,9 @@
 // SMDM presets: every recorded smdm-* trace replays exactly; batch-global selection,
 // prompt masks generated, CFG rows, the origin variant, and rejected parameters.
-#include <unmask/presets/smdm.hpp>
-
 #include "../../tools/replay/smdm.hpp"
+
 #include "core/test_models.hpp"
+#include <unmask/presets/smdm.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -32,10 +32,24 @@ struct two_confidence_model {
       for (index_t p = fr.logits_begin; p < fr.logits_end; ++p) {
         float* l = fr.logits + (p - fr.logits_begin) * req.vocab;
         for (index_t v = 0; v < req.vocab; ++v) l[v] = 0.0f;
-        if (fr.canvas_row == 0) l[3] = 6.0f + 0.1f * static_cast<float>(p);
-        else l[4] = 0.5f;
+        if (fr.canvas_row == 0)
+          l[3] = 6.0f + 0.1f * static_cast<float>(p);
+        else
+          l[4] = 0.5f;
         l[mask] = -1e30f;
       }
+  }
+};
+
+// Random logits with a very negative but finite logit for the mask token, so CFG sees
+// finite logits everywhere.
+struct no_mask_model {
+  unmask_test::random_logits_model inner;
+  void operator()(const unmask::forward_request& req) {
+    inner(req);
+    for (const auto& fr : req.rows)
+      for (index_t p = fr.logits_begin; p < fr.logits_end; ++p)
+        fr.logits[(p - fr.logits_begin) * req.vocab + mask] = -1e4f;
   }
 };
 
@@ -69,8 +83,8 @@ TEST_CASE("smdm_greedy replays every recorded SMDM trace exactly", "[presets][sm
 }
 
 TEST_CASE("smdm_greedy commits the batch's most confident masks, across rows", "[presets][smdm]") {
-  const unmask::presets::smdm_params p{.steps = 4, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 10,
-                                       .mask_id = mask};
+  const unmask::presets::smdm_params p{
+      .steps = 4, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 10, .mask_id = mask};
   const std::vector<std::vector<token_id>> prompts{{1, 2}, {5, 6}};
   auto canvas = unmask::presets::smdm_canvas(prompts, p, vocab);
   REQUIRE(canvas.gen_length(0) == 8);  // context_length is the total length
@@ -95,8 +109,8 @@ TEST_CASE("smdm_greedy commits the batch's most confident masks, across rows", "
 }
 
 TEST_CASE("smdm_greedy generates masks inside the prompt (SMDM pads with its mask id)", "[presets][smdm]") {
-  const unmask::presets::smdm_params p{.steps = 3, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 8,
-                                       .mask_id = mask};
+  const unmask::presets::smdm_params p{
+      .steps = 3, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 8, .mask_id = mask};
   const std::vector<std::vector<token_id>> prompts{{7, mask, 8}};
   auto canvas = unmask::presets::smdm_canvas(prompts, p, vocab);
   two_confidence_model m;
@@ -107,16 +121,15 @@ TEST_CASE("smdm_greedy generates masks inside the prompt (SMDM pads with its mas
 }
 
 TEST_CASE("smdm_greedy with cfg_scale runs the prompt-masked rows in the same evaluation", "[presets][smdm]") {
-  const unmask::presets::smdm_params p{.steps = 5, .temperature = 0.0, .cfg_scale = 0.6, .context_length = 12,
-                                       .mask_id = mask};
+  const unmask::presets::smdm_params p{
+      .steps = 5, .temperature = 0.0, .cfg_scale = 0.6, .context_length = 12, .mask_id = mask};
   const std::vector<std::vector<token_id>> prompts{{1, 2, 3}, {4, 5, 6}};
   auto canvas = unmask::presets::smdm_canvas(prompts, p, vocab);
-  unmask_test::random_logits_model m;
-  m.banned = {mask};
+  no_mask_model m;
   const auto st = unmask::presets::smdm_greedy(p).run(canvas, m);
   CHECK(st.model_calls == 5);
   index_t uncond = 0;
-  for (const auto& q : m.requests) {
+  for (const auto& q : m.inner.requests) {
     if (!q.unconditional) continue;
     ++uncond;
     for (index_t i = 0; i < 3; ++i) CHECK(q.tokens[static_cast<std::size_t>(i)] == mask);
@@ -126,8 +139,8 @@ TEST_CASE("smdm_greedy with cfg_scale runs the prompt-masked rows in the same ev
 }
 
 TEST_CASE("smdm_origin reveals a random number per step, everything by the end, reproducibly", "[presets][smdm]") {
-  unmask::presets::smdm_params p{.steps = 6, .temperature = 1.0, .cfg_scale = 0.0, .context_length = 40,
-                                 .seed = 5, .mask_id = mask};
+  unmask::presets::smdm_params p{
+      .steps = 6, .temperature = 1.0, .cfg_scale = 0.0, .context_length = 40, .seed = 5, .mask_id = mask};
   const std::vector<std::vector<token_id>> prompts{{1, 2, 3, 4}, {5, 6, 7, 8}};
   auto run = [&](const unmask::presets::smdm_params& q) {
     auto canvas = unmask::presets::smdm_canvas(prompts, q, vocab);
@@ -150,8 +163,8 @@ TEST_CASE("smdm_origin reveals a random number per step, everything by the end, 
 }
 
 TEST_CASE("smdm presets reject bad parameters and batches", "[presets][smdm]") {
-  const unmask::presets::smdm_params ok{.steps = 4, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 10,
-                                        .mask_id = mask};
+  const unmask::presets::smdm_params ok{
+      .steps = 4, .temperature = 0.0, .cfg_scale = 0.0, .context_length = 10, .mask_id = mask};
   CHECK(param_of_greedy(ok) == "none");
   auto with = [&](auto f) {
     auto p = ok;

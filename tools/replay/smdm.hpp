@@ -5,7 +5,6 @@
 #include "discrete.hpp"
 #include "result.hpp"
 #include "trace.hpp"
-
 #include <unmask/presets/smdm.hpp>
 
 #include <ostream>

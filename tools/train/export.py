@@ -44,6 +44,15 @@ def reference_inputs():
     return [a, b, c]
 
 
+def write_heldout(path, n=500, seed=20260101):
+    """The evaluation problems (train.py never trains on these prompts)."""
+    import tasks
+    probs = tasks.held_out(n, seed)
+    with open(path, "w") as f:
+        json.dump({"seed": seed, "note": "tasks.held_out(n, seed); excluded from training",
+                   "problems": [{"prompt": p, "answer": a} for p, a in probs]}, f, indent=0)
+
+
 @torch.no_grad()
 def export(model, cfg, out, training_info=None):
     os.makedirs(out, exist_ok=True)
@@ -61,6 +70,7 @@ def export(model, cfg, out, training_info=None):
     with open(os.path.join(out, "reference_logits.json"), "w") as f:
         json.dump({"note": "PyTorch float32 logits of the exported model, position-major (seq x vocab)",
                    "torch": torch.__version__, "inputs": refs}, f, separators=(",", ":"))
+    write_heldout(os.path.join(out, "heldout.json"))
     if training_info is not None:
         with open(os.path.join(out, "training.json"), "w") as f:
             json.dump(training_info, f, indent=1)

@@ -1,7 +1,7 @@
 """Synthetic tasks for the tiny masked diffusion model, with exact checkers.
 
 Every problem is a prompt string and one correct answer string. Answers range
-from 1 to ~140 characters, so a sampler that fixes the generation length either
+from 1 to 112 characters, so a sampler that fixes the generation length either
 truncates long answers or pads short ones with many EOS tokens.
 
 Text format (the tokenizer in tokenizer.py / tools/model/tokenizer.hpp):
@@ -9,7 +9,7 @@ Text format (the tokenizer in tokenizer.py / tools/model/tokenizer.hpp):
   reverse hgfdq       -> "qdfgh"
   sort 5301           -> "0135"
   repeat cat 3        -> "cat cat cat"
-  add 12+5+7          -> "12+5=17,17+7=24"   (worked steps)
+  add 2+5+7           -> "2+5=7,7+7=14"      (worked steps)
 """
 import random
 
@@ -19,11 +19,11 @@ DIGITS = "0123456789"
 WORDS = ("cat", "dog", "sun", "tree", "blue", "fox", "moon", "red", "sky", "bird",
          "fish", "star", "rain", "wolf", "leaf", "hat", "box", "cup", "pen", "map")
 
-# Limits (answers <= ~140 characters).
-MAX_COUNTDOWN = 48
+# Limits (answers <= 112 characters: countdown 40 0).
+MAX_COUNTDOWN = 40
 MAX_LIST = 24
-MAX_REPEAT = 24
-MAX_TERMS = 5
+MAX_REPEAT = 20
+MAX_TERMS = 6
 
 
 def solve(prompt):
@@ -75,7 +75,7 @@ def sample(rng, task=None):
     elif task == "repeat":
         prompt = f"repeat {rng.choice(WORDS)} {rng.randint(1, MAX_REPEAT)}"
     else:
-        terms = [rng.randint(1, 99) for _ in range(rng.randint(2, MAX_TERMS))]
+        terms = [rng.randint(1, 9) for _ in range(rng.randint(2, MAX_TERMS))]
         prompt = "add " + "+".join(str(t) for t in terms)
     return prompt, solve(prompt)
 

@@ -30,20 +30,22 @@ HELD_OUT_SIZE = 500
 
 def make_batch(rng, excluded, token_budget, max_seq, long_fraction):
     """Rows of equal length S: prompt ++ answer ++ EOS*. Returns ids, gen_start per row."""
-    rows = []
-    need = 0
-    n = max(4, token_budget // 96)
-    while len(rows) < n:
+    n = max(4, token_budget // 64)
+    pool = []
+    while len(pool) < 4 * n:  # draw 4n problems, keep n of similar length (less padding)
         p, a = tasks.sample(rng)
         if p in excluded:
             continue
-        pi, ai = tok.encode(p), tok.encode_answer(a)
-        rows.append((pi, ai))
-        need = max(need, len(pi) + len(ai) + 1)
+        pool.append((tok.encode(p), tok.encode_answer(a)))
+    pool.sort(key=lambda r: len(r[0]) + len(r[1]))
+    lo = rng.randint(0, 3 * n)
+    rows = pool[lo:lo + n]
+    rng.shuffle(rows)
+    need = max(len(pi) + len(ai) + 1 for pi, ai in rows)
     if rng.random() < long_fraction:
         seq = rng.randint(need, max_seq)
     else:
-        seq = min(max_seq, need + rng.randint(0, 32))
+        seq = min(max_seq, need + rng.randint(0, 24))
     rows = rows[:max(4, token_budget // seq)]
     ids = torch.full((len(rows), seq), tok.EOS_ID, dtype=torch.long)
     start = torch.zeros(len(rows), dtype=torch.long)
@@ -85,7 +87,7 @@ def greedy_decode(model, prompt_ids, gen_len, per_step=2):
     return x[0, len(prompt_ids):].tolist()
 
 
-def heldout_accuracy(model, n, gen_len=160):
+def heldout_accuracy(model, n, gen_len=128):
     model.eval()
     per_task, ok = {}, 0
     probs = tasks.held_out(HELD_OUT_SIZE)[:n]
@@ -105,17 +107,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=2400)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--d-model", type=int, default=128)
+    ap.add_argument("--d-model", type=int, default=96)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--mlp", type=int, default=384)
+    ap.add_argument("--mlp", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--token-budget", type=int, default=4096, help="tokens per batch")
-    ap.add_argument("--max-seq", type=int, default=256)
-    ap.add_argument("--long-fraction", type=float, default=0.15)
+    ap.add_argument("--token-budget", type=int, default=3072, help="tokens per batch")
+    ap.add_argument("--max-seq", type=int, default=192)
+    ap.add_argument("--long-fraction", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this wall time (0: no limit)")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="wall-time budget: the lr schedule follows elapsed time and training stops there (0: steps only)")
     ap.add_argument("--eval-n", type=int, default=100, help="held-out problems decoded at the end")
     ap.add_argument("--out", default="models/tiny-mdm")
     ap.add_argument("--ckpt", default="", help="save a torch checkpoint here every 200 steps")
@@ -145,11 +148,19 @@ def main():
     ema = None
     step = step0
     for step in range(step0, args.steps):
+        # progress: by steps, or by wall time when --max-minutes is set (whichever is further),
+        # so a run on a loaded machine still finishes its cosine decay inside the time budget.
+        progress = step / args.steps
+        if args.max_minutes:
+            progress = max(progress, (time.time() - t0) / (60 * args.max_minutes))
+        if progress >= 1:
+            print(f"budget reached at step {step}", flush=True)
+            step -= 1
+            break
         if step < args.warmup:
             lr = args.lr * (step + 1) / args.warmup
         else:
-            frac = (step - args.warmup) / max(1, args.steps - args.warmup)
-            lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+            lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         ids, start = make_batch(rng, excluded, args.token_budget, args.max_seq, args.long_fraction)
@@ -166,9 +177,6 @@ def main():
         if args.ckpt and step % 200 == 199:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                         "rng": rng.getstate(), "gen": gen.get_state(), "cfg": cfg}, args.ckpt)
-        if args.max_minutes and time.time() - t0 > 60 * args.max_minutes:
-            print(f"time limit reached at step {step + 1}", flush=True)
-            break
     steps_done = step + 1
     wall = time.time() - t0
     if args.ckpt:

@@ -15,7 +15,9 @@
 #include <unmask/core/schedule_context.hpp>
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/token_buffer.hpp>
+#include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
+#include <unmask/kernels/stats_backend.hpp>
 #include <unmask/policy/block/concept.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
 #include <unmask/policy/guidance/concept.hpp>
@@ -61,10 +63,13 @@ struct sampler_workspace {
   std::vector<float> scratch;               ///< the logits transform's
   std::vector<index_t> index_scratch;       ///< vocab
   std::vector<index_t> logits_begin;        ///< per row, first position of its logits block
+  std::vector<std::span<const float>> batch_rows;  ///< rows x capacity: the stats pass's input
+  std::vector<row_stats> batch_stats;              ///< rows x capacity: its output
   [[nodiscard]] std::size_t bytes() const noexcept {
     return uncond_tokens.size() * sizeof(token_id) + logits.size() * sizeof(float) +
            candidates.size() * sizeof(candidate) + pstats.size() * sizeof(position_stats) +
-           commits.size() * sizeof(committed_token) + scratch.size() * sizeof(float);
+           commits.size() * sizeof(committed_token) + scratch.size() * sizeof(float) +
+           batch_rows.size() * sizeof(std::span<const float>) + batch_stats.size() * sizeof(row_stats);
   }
 };
 
@@ -84,7 +89,7 @@ struct sampler_workspace {
 /// seeds give the same output on any machine.
 template <schedule Schedule, score_rule Score = low_confidence, block_policy Block = whole_canvas,
           length_policy Length = fixed_length, token_sampler Noise = greedy, guidance_policy Guidance = no_guidance,
-          logits_transform Transform = no_transform>
+          logits_transform Transform = no_transform, stats_backend Backend = portable_backend>
 struct sampler {
   Schedule schedule{};
   Score score{};
@@ -93,6 +98,7 @@ struct sampler {
   Noise noise{};
   Guidance guidance{};
   Transform transform{};
+  Backend backend{};
   sampler_options options{};
 
   /// Checks every policy's parameters (throws unmask::error).
@@ -125,6 +131,8 @@ struct sampler {
     ws.scratch.assign(static_cast<std::size_t>(transform.scratch_size(c.vocab_size())), 0.0f);
     ws.index_scratch.assign(ws.scratch.empty() ? 0 : vocab, 0);
     ws.logits_begin.assign(rows, 0);
+    ws.batch_rows.resize(rows * cap);
+    ws.batch_stats.resize(rows * cap);
     return ws;
   }
 
@@ -268,33 +276,60 @@ struct sampler {
         guidance.combine({fr.logits, len}, {ws.forward[n_cond + i].logits, len});
       }
     }
+    filter_rows(s, n_cond);
     if (whole || length.wants_position_stats()) {
+      std::size_t k = 0;
       for (std::size_t i = 0; i < n_cond; ++i) {
         const index_t r = ws.forward[i].canvas_row;
-        for (index_t p = c.prompt_length(r); p < c.length(r); ++p)
-          ws.pstats[static_cast<std::size_t>(r * cap + p - c.prompt_length(r))] = stats_of(s, scored_row(s, r, p), r, p);
+        for (index_t p = c.prompt_length(r); p < c.length(r); ++p) ws.batch_rows[k++] = scored_row(s, r, p);
+      }
+      backend.row_stats({ws.batch_rows.data(), k}, {ws.batch_stats.data(), k});
+      k = 0;
+      for (std::size_t i = 0; i < n_cond; ++i) {
+        const index_t r = ws.forward[i].canvas_row;
+        for (index_t p = c.prompt_length(r); p < c.length(r); ++p, ++k)
+          ws.pstats[static_cast<std::size_t>(r * cap + p - c.prompt_length(r))] =
+              checked(s, ws.batch_stats[k], ws.batch_rows[k], r, p);
       }
     }
   }
 
-  // Statistics of a (transformed) logits row of position p of row r; rejects invalid rows.
+  // Applies the transform's filters (temperature, top-p, top-k) once to every output
+  // row just received, in place, so every later read sees the filtered row.
   template <class M>
-  position_stats stats_of(const state<M>& s, std::span<const float> row, index_t r, index_t p) const {
-    position_stats ps;
-    ps.stats = row_stats_of<double>(row);
-    if (!ps.stats.valid())
+  void filter_rows(state<M>& s, std::size_t n_cond) const {
+    auto& ws = *s.ws;
+    if (ws.scratch.empty()) return;
+    const auto v = static_cast<std::size_t>(ws.canvas.vocab_size());
+    for (std::size_t i = 0; i < n_cond; ++i) {
+      const auto& fr = ws.forward[i];
+      for (index_t q = fr.logits_begin; q < fr.logits_end; ++q) {
+        const std::span<float> row{fr.logits + static_cast<std::size_t>(q - fr.logits_begin) * v, v};
+        const auto out = transform.apply(row, ws.scratch, ws.index_scratch);
+        if (out.data() != row.data()) std::copy(out.begin(), out.end(), row.begin());
+      }
+    }
+  }
+
+  // Rejects an invalid row (NaN, +Inf, all -Inf) naming it; adds the tracked token.
+  template <class M>
+  position_stats checked(const state<M>& s, const row_stats& st, std::span<const float> row, index_t r,
+                         index_t p) const {
+    if (!st.valid())
       throw error(errc::invalid_logits, "logits",
                   detail::concat("logits of row ", r, ", position ", p, " (model call ", s.stats.model_calls,
-                                 "): a scored row must be finite and not all -Inf (max = ", ps.stats.max1, ")"));
+                                 "): a scored row must be finite and not all -Inf (max = ", st.max1, ")"));
+    position_stats ps;
+    ps.stats = st;
     const token_id t = length.tracked_token();
     if (t >= 0) ps.tracked_logit = row[static_cast<std::size_t>(t)];
     return ps;
   }
 
-  // The transformed logits row that position p of row r scores.
+  // The (already filtered) logits row that position p of row r scores.
   template <class M>
-  std::span<const float> scored_row(state<M>& s, index_t r, index_t p) const {
-    return transform.apply(s.logits_row(r, transform.source(p)), s.ws->scratch, s.ws->index_scratch);
+  std::span<const float> scored_row(const state<M>& s, index_t r, index_t p) const {
+    return s.logits_row(r, transform.source(p));
   }
 
   template <class M>
@@ -367,33 +402,47 @@ struct sampler {
       }
       evaluate(s, false);
 
-      // Score pass: candidates = masks in [scan_begin, window_end) of unfinished rows.
+      // Score pass: candidates = masks in [scan_begin, window_end) of unfinished rows;
+      // their statistics come from one batch call to the backend (or, when the length
+      // policy wants every generated position, from the pass evaluate() already made).
       ws.row_cands.clear();
       std::size_t used = 0;
+      const bool have_all = length.wants_position_stats();
       for (index_t r = 0; r < rows; ++r) {
         const auto& st = ws.rows[static_cast<std::size_t>(r)];
         if (st.finished) continue;
         const std::size_t first = used;
         for (index_t p = st.scan_begin; p < st.window_end; ++p) {
           if (!c.masked(r, p)) continue;
-          candidate& cd = ws.candidates[used++];
-          const bool have = length.wants_position_stats() && p >= c.prompt_length(r);
-          const auto row = scored_row(s, r, p);
-          const position_stats ps =
-              have ? ws.pstats[static_cast<std::size_t>(r * cap + p - c.prompt_length(r))] : stats_of(s, row, r, p);
+          candidate& cd = ws.candidates[used];
+          cd.position = p;
+          cd.logits = scored_row(s, r, p);
+          ws.batch_rows[used++] = cd.logits;
+        }
+        ws.row_cands.push_back(row_candidates{r, {ws.candidates.data() + first, used - first}});
+      }
+      if (!have_all) backend.row_stats({ws.batch_rows.data(), used}, {ws.batch_stats.data(), used});
+      std::size_t k = 0;
+      for (auto& rc : ws.row_cands) {
+        const index_t r = rc.row, prompt = c.prompt_length(r);
+        for (auto& cd : rc.items) {
+          const index_t p = cd.position;
+          if (have_all && p < prompt)  // a mask inside the prompt: outside the all-positions pass
+            backend.row_stats({&cd.logits, 1}, {&ws.batch_stats[k], 1});
+          const position_stats ps = have_all && p >= prompt
+                                        ? ws.pstats[static_cast<std::size_t>(r * cap + p - prompt)]
+                                        : checked(s, ws.batch_stats[k], cd.logits, r, p);
+          ++k;
           const random_counter where{0, static_cast<std::uint32_t>(s.step), static_cast<std::uint32_t>(r),
                                      static_cast<std::uint32_t>(p)};
-          const token_choice ch = noise.pick(row, ps.stats, where);
-          cd.position = p;
+          const token_choice ch = noise.pick(cd.logits, ps.stats, where);
           cd.token = ch.token;
           cd.token_logit = ch.logit;
           cd.stats = ps.stats;
           cd.commit = false;
           cd.score = 0;
-          cd.logits = s.logits_row(r, transform.source(p));
           cd.score = static_cast<double>(score.score(cd, where));
         }
-        ws.row_cands.push_back(row_candidates{r, {ws.candidates.data() + first, used - first}});
       }
 
       schedule_context sctx{s.step, rows, batch_masked, c.mask_id(), ws.rows};

@@ -34,7 +34,8 @@ struct smdm_params {
   token_id eos_id = 2;
 };
 
-using smdm_greedy_sampler = sampler<global_timestep_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg>;
+using smdm_greedy_sampler =
+    sampler<global_timestep_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg>;
 using smdm_origin_sampler = sampler<bernoulli_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg>;
 
 namespace detail_smdm {
@@ -83,16 +84,16 @@ void common(S& s, const smdm_params& p) {
 /// The reference's canvas: each prompt followed by masks up to `context_length` tokens
 /// in total. Throws unless the prompts share one length P < context_length and the
 /// mask id lies in [0, vocab_size) (a model whose head lacks the mask class, as SMDM's,
-/// needs a logit for it, e.g. -inf).
+/// must still write a logit for it, e.g. -inf).
 [[nodiscard]] inline token_buffer smdm_canvas(std::span<const std::vector<token_id>> prompts, const smdm_params& p,
                                               index_t vocab_size) {
   detail::require(!prompts.empty(), "prompts.size()", prompts.size(), "must be positive");
   const auto len = static_cast<index_t>(prompts.front().size());
   for (const auto& q : prompts)
     detail::require(static_cast<index_t>(q.size()) == len, "prompt length", q.size(),
-                            "every prompt of an SMDM batch must have the same length", errc::shape_mismatch);
+                    "every prompt of an SMDM batch must have the same length", errc::shape_mismatch);
   detail::require(len < p.context_length, "context_length", p.context_length,
-                          "must exceed the prompt length (it is the total length)");
+                  "must exceed the prompt length (it is the total length)");
   return token_buffer::from_prompts(prompts, p.context_length - len, vocab_size, p.mask_id);
 }
 

@@ -61,15 +61,14 @@ struct grid {
 TEST_CASE("bernoulli_schedule: p_i = 1 - t_{i+1}/t_i in float32, 1 on the last step", "[policy][schedule][smdm]") {
   const unmask::bernoulli_schedule s{.steps = 4, .eps = 1e-5, .seed = 7};
   for (index_t i = 0; i + 1 < 4; ++i) CHECK(s.probability(i) == 1.0f - s.t(i + 1) / s.t(i));
-  CHECK(s.probability(0) == Approx(0.25).margin(1e-5));
-  CHECK(s.probability(2) == Approx(0.5).margin(1e-5));
+  CHECK(s.probability(0) == Approx(0.25).margin(1e-4));  // 0.2499975
+  CHECK(s.probability(2) == Approx(0.5).margin(1e-4));   // 0.49999
   CHECK(s.probability(3) == 1.0f);
   CHECK(s.t(0) == 1.0f);
   CHECK(s.t(4) == static_cast<float>(1e-5));
 }
 
-TEST_CASE("bernoulli_schedule reveals each mask with frequency ~ 1 - s/t, independently",
-          "[policy][schedule][smdm]") {
+TEST_CASE("bernoulli_schedule reveals each mask with frequency ~ 1 - s/t, independently", "[policy][schedule][smdm]") {
   // 200 x 1000 = 200000 coins per case. Tolerance: 5 binomial standard deviations
   // (sqrt(p (1 - p) / n) <= 0.0011 here), so a correct coin fails with probability < 1e-6.
   struct setting {

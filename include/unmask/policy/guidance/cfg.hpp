@@ -30,7 +30,10 @@ struct cfg {
   }
   void combine(std::span<float> cond, std::span<const float> un) const noexcept {
     const float w1 = static_cast<float>(scale + 1.0);
-    for (std::size_t i = 0; i < cond.size(); ++i) cond[i] = un[i] + w1 * (cond[i] - un[i]);
+    // Equal entries stay: the formula gives the same value for finite ones and NaN for a
+    // token both passes ban (-Inf), which must stay banned.
+    for (std::size_t i = 0; i < cond.size(); ++i)
+      if (cond[i] != un[i]) cond[i] = un[i] + w1 * (cond[i] - un[i]);
   }
   void validate() const {
     detail::require(scale >= 0 && std::isfinite(scale), "cfg_scale", scale, "must be finite and >= 0");

@@ -34,9 +34,7 @@ struct bernoulli_schedule {
   /// t_i as PyTorch's float32 linspace computes it.
   [[nodiscard]] float t(index_t i) const noexcept { return timesteps().t(i); }
   /// Reveal probability at step i (float32, as the reference computes 1 - s / t).
-  [[nodiscard]] float probability(index_t i) const noexcept {
-    return i >= steps - 1 ? 1.0f : 1.0f - t(i + 1) / t(i);
-  }
+  [[nodiscard]] float probability(index_t i) const noexcept { return i >= steps - 1 ? 1.0f : 1.0f - t(i + 1) / t(i); }
   void select(const schedule_context& ctx, std::span<row_candidates> rows) const {
     for (auto& rc : rows) {
       const float p = probability(ctx.rows[static_cast<std::size_t>(rc.row)].window_step);

@@ -54,8 +54,10 @@ inline void mark_top_k_across_rows(std::span<row_candidates> rows, index_t k) {
   std::uint64_t lo = 0, hi = std::numeric_limits<std::uint64_t>::max();
   for (int round = 0; round < 64 && lo < hi; ++round) {
     const std::uint64_t mid = lo + (hi - lo) / 2 + 1;
-    if (at_least(mid) >= k) lo = mid;
-    else hi = mid - 1;
+    if (at_least(mid) >= k)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   index_t left = k;
   for (auto& rc : rows)

@@ -19,7 +19,7 @@ UNMASK_NAMESPACE_BEGIN
 /// the first token that crosses it), top-k (drop logits below the k-th largest, ties
 /// kept); dropped entries become float's lowest value, as `torch.finfo.min`.
 /// Concept: logits_transform. O(V) without top-p; top-p sorts (O(V log V)).
-/// Deterministic (stable sort: equal logits keep index order).
+/// Deterministic (equal logits keep index order). No allocation.
 struct dream_logits {
   bool shift = true;
   double temperature = 0.0;  ///< <= 0: untempered
@@ -39,8 +39,12 @@ struct dream_logits {
     for (std::size_t v = 0; v < n; ++v) out[v] = temperature > 0 ? in[v] / t : in[v];
     if (top_p < 1) {
       std::iota(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n), index_t{0});
-      std::stable_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n),
-                       [&](index_t a, index_t b) { return out[static_cast<std::size_t>(a)] > out[static_cast<std::size_t>(b)]; });
+      // Descending by value, index order among equals (a stable order without the
+      // allocation std::stable_sort may make).
+      std::sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n), [&](index_t a, index_t b) {
+        const float x = out[static_cast<std::size_t>(a)], y = out[static_cast<std::size_t>(b)];
+        return x != y ? x > y : a < b;
+      });
       const double m = out[static_cast<std::size_t>(idx[0])];
       double z = 0;
       for (std::size_t v = 0; v < n; ++v) z += std::exp(static_cast<double>(out[v]) - m);

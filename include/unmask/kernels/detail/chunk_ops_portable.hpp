@@ -1,0 +1,107 @@
+// unmask: the chunk primitives of the one-pass kernels in standard C++ (any platform).
+// Same contract as the AVX2 / AVX-512 versions; std::exp, per-chunk float/double sums.
+#pragma once
+
+#include <unmask/kernels/detail/chunk_types.hpp>
+
+#include <cmath>
+#include <limits>
+
+UNMASK_NAMESPACE_BEGIN
+namespace detail {
+
+/// Exponentials below these arguments count as 0 (every level uses the same cut-offs:
+/// they are far below anything a sum >= 1 can register).
+inline constexpr float exp_cut_f32 = -86.0f;
+inline constexpr double exp_cut_f64 = -700.0;
+
+struct chunk_ops_portable {
+  /// Largest entry of p[0, n) (-inf when n = 0); NaN when some entry is NaN.
+  template <class T>
+  [[nodiscard]] static float max(const T* p, index_t n) noexcept {
+    float m = -std::numeric_limits<float>::infinity();
+    bool nan = false;
+    for (index_t v = 0; v < n; ++v) {
+      const float x = to_f32(p[v]);
+      nan = nan || x != x;
+      m = x > m ? x : m;
+    }
+    return nan ? std::numeric_limits<float>::quiet_NaN() : m;
+  }
+  /// Offers every entry > -inf of p[0, n) (global indices base + v) to g.
+  template <class T>
+  static void top2(const T* p, index_t n, index_t base, top2_state& g) noexcept {
+    for (index_t v = 0; v < n; ++v) {
+      const float x = to_f32(p[v]);
+      if (x > g.m2 || g.i2 < 0)
+        if (x > -std::numeric_limits<float>::infinity()) g.offer(x, base + v);
+    }
+  }
+  /// First v in [0, n) with p[v] > thr, or n.
+  template <class T>
+  [[nodiscard]] static index_t find_greater(const T* p, index_t n, float thr) noexcept {
+    for (index_t v = 0; v < n; ++v)
+      if (to_f32(p[v]) > thr) return v;
+    return n;
+  }
+  /// s, t with float exponentials of d = x - m (float), summed in double (the vector
+  /// paths sum 16-32 terms per float lane; a scalar float sum would lose ~sqrt(n) ulps).
+  template <class T>
+  [[nodiscard]] static exp_sums sums_f32(const T* p, index_t n, float m) noexcept {
+    double s = 0, t = 0;
+    for (index_t v = 0; v < n; ++v) {
+      const float d = to_f32(p[v]) - m;
+      if (!(d >= exp_cut_f32)) {
+        if (d != d) s += d;  // NaN propagates
+        continue;
+      }
+      const float e = std::exp(d);
+      s += static_cast<double>(e);
+      t += static_cast<double>(e * d);
+    }
+    return {s, t, 0};
+  }
+  /// s, t in double.
+  template <class T>
+  [[nodiscard]] static exp_sums sums_f64(const T* p, index_t n, double m) noexcept {
+    double s = 0, t = 0;
+    for (index_t v = 0; v < n; ++v) {
+      const double d = static_cast<double>(to_f32(p[v])) - m;
+      if (!(d >= exp_cut_f64)) {
+        if (d != d) s += d;
+        continue;
+      }
+      const double e = std::exp(d);
+      s += e;
+      t += e * d;
+    }
+    return {s, t, s};
+  }
+  /// s, t (float or double per StatsF64) and st = sum exp((x - m) inv_t) in double.
+  template <bool StatsF64, class T>
+  [[nodiscard]] static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
+    exp_sums r = StatsF64 ? sums_f64(p, n, m) : sums_f32(p, n, static_cast<float>(m));
+    double st = 0;
+    for (index_t v = 0; v < n; ++v) {
+      const double dt = (static_cast<double>(to_f32(p[v])) - m) * inv_t;
+      if (!(dt >= exp_cut_f64)) {
+        if (dt != dt) st += dt;
+        continue;
+      }
+      st += std::exp(dt);
+    }
+    r.st = st;
+    return r;
+  }
+  /// out[v] = exp((x - m) inv_t) in double, exactly 0 below the cut-off.
+  template <class T>
+  static void exps_tempered(const T* p, index_t n, double m, double inv_t, double* out) noexcept {
+    for (index_t v = 0; v < n; ++v) {
+      const double dt = (static_cast<double>(to_f32(p[v])) - m) * inv_t;
+      out[v] = dt >= exp_cut_f64 ? std::exp(dt) : (dt != dt ? dt : 0.0);
+    }
+  }
+};
+
+}  // namespace detail
+UNMASK_NAMESPACE_END

@@ -1,0 +1,62 @@
+// unmask: internal types shared by the chunked one-pass kernels (every simd level).
+// Chunk length, running top-2 and the per-chunk exponential sums.
+#pragma once
+
+#include <unmask/core/bfloat16.hpp>
+#include <unmask/core/config.hpp>
+#include <unmask/core/float16.hpp>
+
+#include <limits>
+#include <type_traits>
+
+UNMASK_NAMESPACE_BEGIN
+namespace detail {
+
+/// Elements per chunk: the chunk's max is found first (one read from memory), then its
+/// exponentials are taken against the running max from L1 (two-level max: no per-entry
+/// rescaling). 1024 floats = 4 KiB; measured flat between 512 and 4096 on the
+/// benchmark machine (docs/performance.md).
+inline constexpr index_t stats_chunk = 1024;
+
+/// Input element types of the kernels.
+template <class T>
+inline constexpr bool is_logit_type = std::is_same_v<T, float> || std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
+
+template <class T>
+[[nodiscard]] constexpr float to_f32(T x) noexcept {
+  if constexpr (std::is_same_v<T, float>) {
+    return x;
+  } else {
+    return x.to_float();
+  }
+}
+
+/// The best two (value, index) pairs seen, in the library's order: larger value first,
+/// then lower index. Index -1: none yet.
+struct top2_state {
+  float m1 = -std::numeric_limits<float>::infinity();
+  float m2 = -std::numeric_limits<float>::infinity();
+  index_t i1 = -1, i2 = -1;
+
+  [[nodiscard]] static constexpr bool better(float v, index_t i, float m, index_t j) noexcept {
+    return j < 0 || v > m || (v == m && i < j);
+  }
+  constexpr void offer(float v, index_t i) noexcept {
+    if (i == i1 || i == i2) return;
+    if (better(v, i, m1, i1)) {
+      m2 = m1, i2 = i1;
+      m1 = v, i1 = i;
+    } else if (better(v, i, m2, i2)) {
+      m2 = v, i2 = i;
+    }
+  }
+};
+
+/// Sums over a chunk against a reference max m: s = sum e, t = sum e (x - m) with
+/// e = exp(x - m); st = sum exp((x - m) / T) (the tempered normaliser, when asked).
+struct exp_sums {
+  double s = 0, t = 0, st = 0;
+};
+
+}  // namespace detail
+UNMASK_NAMESPACE_END

@@ -1,0 +1,99 @@
+// unmask: the chunked one-pass driver behind row_stats_simd, generic over the chunk primitives.
+// Two-level max: a chunk's max first, then its exponentials against the running max.
+#pragma once
+
+#include <unmask/kernels/detail/chunk_types.hpp>
+#include <unmask/kernels/row_stats.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+UNMASK_NAMESPACE_BEGIN
+namespace detail {
+
+/// row_stats of an invalid row (a NaN or +Inf entry, or every entry -Inf).
+[[nodiscard]] inline row_stats invalid_row_stats(const top2_state& g) noexcept {
+  row_stats r;
+  r.top1 = static_cast<token_id>(g.i1);
+  r.top2 = static_cast<token_id>(g.i2);
+  r.max1 = g.m1;
+  r.max2 = g.m2;
+  r.lse = std::numeric_limits<double>::quiet_NaN();
+  r.sum_p_log_p = r.lse;
+  return r;
+}
+
+/// When fewer than two entries are > -Inf, top1 / top2 fall to the first -Inf entries.
+template <class T>
+void fill_top2_with_ninf(const T* p, index_t n, top2_state& g) noexcept {
+  constexpr float ninf = -std::numeric_limits<float>::infinity();
+  for (index_t v = 0; v < n && (g.i1 < 0 || g.i2 < 0); ++v)
+    if (to_f32(p[v]) == ninf && v != g.i1) {
+      if (g.i1 < 0)
+        g.i1 = v, g.m1 = ninf;
+      else
+        g.i2 = v, g.m2 = ninf;
+    }
+}
+
+/// row_stats from a finished pass: top-2 state g, max m, s = sum e^(x - m), t = sum
+/// e^(x - m) (x - m).
+template <class T>
+[[nodiscard]] row_stats finish_row_stats(const T* p, index_t n, top2_state g, float m, double s, double t) noexcept {
+  if (g.i2 < 0) fill_top2_with_ninf(p, n, g);
+  if (!(m > -std::numeric_limits<float>::infinity())) return invalid_row_stats(g);
+  row_stats r;
+  r.top1 = static_cast<token_id>(g.i1);
+  r.top2 = static_cast<token_id>(g.i2);
+  r.max1 = g.m1;
+  r.max2 = g.m2;
+  const double log_s = std::log(s);
+  r.lse = static_cast<double>(m) + log_s;
+  r.sum_p_log_p = t / s - log_s;
+  return r;
+}
+
+/// The statistics of p[0, n) with chunk primitives Ops; Acc = float: float
+/// exponentials summed in float within a chunk, double across chunks; Acc = double:
+/// double throughout.
+template <class Acc, class Ops, class T>
+[[nodiscard]] row_stats row_stats_chunked(const T* p, index_t n) noexcept {
+  static_assert(std::is_same_v<Acc, float> || std::is_same_v<Acc, double>, "Acc is float or double");
+  constexpr float ninf = -std::numeric_limits<float>::infinity();
+  top2_state g;
+  float m = ninf;  // running max (a logit value, so exact in float)
+  double s = 0, t = 0;
+  for (index_t b = 0; b < n; b += stats_chunk) {
+    const index_t len = std::min(stats_chunk, n - b);
+    const float cm = Ops::max(p + b, len);
+    if (!(cm < std::numeric_limits<float>::infinity())) {  // NaN or +Inf: invalid
+      g.m1 = cm;
+      return invalid_row_stats(g);
+    }
+    if (!(cm > ninf)) continue;  // every entry -Inf: no mass, no top-2 candidate
+    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
+    if (cm > m) {
+      if (m > ninf) {  // rescale the sums to the new max
+        const double d = static_cast<double>(m) - static_cast<double>(cm);
+        const double e = std::exp(d);
+        t = e * (t + s * d);
+        s = e * s;
+      }
+      m = cm;
+    }
+    exp_sums es;
+    if constexpr (std::is_same_v<Acc, double>) {
+      es = Ops::sums_f64(p + b, len, static_cast<double>(m));
+    } else {
+      es = Ops::sums_f32(p + b, len, m);
+    }
+    s += es.s;
+    t += es.t;
+  }
+  return finish_row_stats(p, n, g, m, s, t);
+}
+
+}  // namespace detail
+UNMASK_NAMESPACE_END

@@ -1,0 +1,35 @@
+// unmask: the vectorised one-pass statistics of a logits row (float, bfloat16 or float16).
+// Same row_stats as the portable oracle row_stats_of, at memory speed (AVX-512 / AVX2 / portable).
+#pragma once
+
+#include <unmask/kernels/detail/row_stats_chunked.hpp>
+#include <unmask/kernels/detail/with_chunk_ops.hpp>
+#include <unmask/kernels/row_stats.hpp>
+#include <unmask/kernels/simd_level.hpp>
+
+#include <span>
+
+UNMASK_NAMESPACE_BEGIN
+
+/// argmax, top-2, log-sum-exp and sum p log p of `row` in one read from memory: the
+/// row is cut in chunks of 1024 entries; a chunk's max is found first, then its
+/// exponentials are taken against the running max while the chunk sits in L1 (no
+/// per-entry rescaling), and the top-2 is re-scanned only in chunks whose max beats the
+/// running second best. Acc = double: double exponentials (Fast-dLLM's float64
+/// confidence), within ~2 ulp of exp; Acc = float: float exponentials (~1 ulp) summed in
+/// float inside a chunk and in double across chunks. Decisions equal row_stats_of's:
+/// top1 / top2 are the first indices of the largest / next largest entry (ties: lower
+/// index); -Inf entries have probability 0 (and rank after every finite entry); a NaN
+/// or +Inf entry, or an all -Inf row, gives `valid() == false`.
+/// `level` picks the code path (default: the fastest the CPU has, see simd_level).
+/// Complexity: one read of the row, O(1) extra space. Deterministic for a given level
+/// (lanes and chunks are summed in a fixed order; no threads).
+template <class Acc = double, class T>
+  requires detail::is_logit_type<T>
+[[nodiscard]] row_stats row_stats_simd(std::span<const T> row, simd_level level = best_simd_level()) noexcept {
+  return detail::with_chunk_ops(level, [&](auto ops) {
+    return detail::row_stats_chunked<Acc, decltype(ops)>(row.data(), static_cast<index_t>(row.size()));
+  });
+}
+
+UNMASK_NAMESPACE_END

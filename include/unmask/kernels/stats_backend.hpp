@@ -1,0 +1,24 @@
+// unmask: the stats-backend concept: the batch-shaped score pass a backend replaces.
+// Rows of logits in, one row_stats per row out.
+#pragma once
+
+#include <unmask/core/config.hpp>
+#include <unmask/kernels/row_stats.hpp>
+
+#include <concepts>
+#include <span>
+
+UNMASK_NAMESPACE_BEGIN
+
+/// A stats backend computes `row_stats` for a block of logits rows in one call: the
+/// only per-vocabulary-entry work of a step. The sampler hands it every position it
+/// scores in a step at once (all rows of the batch), so a vectorised, threaded or
+/// device kernel replaces the whole pass. Implementations must give the same argmax /
+/// top-2 indices as `row_stats_of` and lse / entropy within float rounding, and flag
+/// invalid rows the same way (`valid() == false`).
+template <class B>
+concept stats_backend = requires(const B& b, std::span<const std::span<const float>> rows, std::span<row_stats> out) {
+  b.row_stats(rows, out);
+};
+
+UNMASK_NAMESPACE_END
