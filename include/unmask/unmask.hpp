@@ -28,9 +28,11 @@
 #include <unmask/policy/length/mask_insertion.hpp>
 #include <unmask/policy/noise/categorical.hpp>
 #include <unmask/policy/noise/greedy.hpp>
+#include <unmask/policy/schedule/bernoulli_schedule.hpp>
 #include <unmask/policy/schedule/confidence_factor.hpp>
 #include <unmask/policy/schedule/confidence_threshold.hpp>
 #include <unmask/policy/schedule/daedal_fill.hpp>
+#include <unmask/policy/schedule/global_timestep_schedule.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
 #include <unmask/policy/schedule/timestep_schedule.hpp>
 #include <unmask/policy/score/low_confidence.hpp>
@@ -43,3 +45,4 @@
 #include <unmask/presets/dream.hpp>
 #include <unmask/presets/fastdllm.hpp>
 #include <unmask/presets/llada.hpp>
+#include <unmask/presets/smdm.hpp>

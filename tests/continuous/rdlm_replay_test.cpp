@@ -2,7 +2,6 @@
 // Free-running replay through replay_rdlm, plus the step, prior and time grid checked one by one.
 #include "../../tools/replay/rdlm.hpp"
 #include "rdlm_golden.hpp"
-
 #include <unmask/continuous/geodesic_random_walk.hpp>
 #include <unmask/continuous/sphere_state.hpp>
 #include <unmask/presets/rdlm.hpp>
@@ -23,7 +22,7 @@ std::span<const float> at(const rdlm_test::golden& g, const nlohmann::json& offs
 
 }  // namespace
 
-TEST_CASE("rdlm: every golden trace replays (states within 1e-5, tokens exact)", "[continuous][rdlm][golden]") {
+TEST_CASE("rdlm: every golden trace replays with states within 1e-5 and exact tokens", "[continuous][rdlm][golden]") {
   const auto traces = rdlm_test::load_rdlm_traces();
   REQUIRE(traces.size() >= 3);
   for (const auto& g : traces) {
@@ -34,21 +33,22 @@ TEST_CASE("rdlm: every golden trace replays (states within 1e-5, tokens exact)",
   }
 }
 
-TEST_CASE("rdlm: teacher-forced, each recorded state steps to the next within 1e-5", "[continuous][rdlm][golden]") {
+TEST_CASE("rdlm: teacher-forced each recorded state steps to the next within 1e-5", "[continuous][rdlm][golden]") {
   const auto traces = rdlm_test::load_rdlm_traces();
   REQUIRE(!traces.empty());
   for (const auto& g : traces) {
     INFO(g.name);
     const auto& j = g.json;
     const auto& p = j.at("params");
-    const auto b = j.at("batch").get<index_t>(), l = j.at("length").get<index_t>(), v = j.at("vocab_size").get<index_t>();
+    const auto b = j.at("batch").get<index_t>(), l = j.at("length").get<index_t>(),
+               v = j.at("vocab_size").get<index_t>();
     const auto d = v + 1;
     auto s = unmask::rdlm(p.at("steps").get<index_t>());
     s.eps = p.at("eps").get<double>();
     s.schedule = {p.at("beta_0").get<double>(), p.at("beta_f").get<double>()};
     const auto n_state = static_cast<std::size_t>(b * l * d), n_logits = static_cast<std::size_t>(b * l * v);
     const auto& steps = j.at("steps");
-    std::vector<float> x(n_state), scratch(static_cast<std::size_t>(d));
+    std::vector<float> x(n_state), scratch(static_cast<std::size_t>(s.predictor.scratch_floats(d)));
     double worst = 0;
     for (std::size_t k = 0; k < steps.size(); ++k) {
       const auto& st = steps[k];
@@ -80,7 +80,8 @@ TEST_CASE("rdlm: the prior and the time grid match the recordings", "[continuous
     INFO(g.name);
     const auto& j = g.json;
     const auto& p = j.at("params");
-    const auto b = j.at("batch").get<index_t>(), l = j.at("length").get<index_t>(), v = j.at("vocab_size").get<index_t>();
+    const auto b = j.at("batch").get<index_t>(), l = j.at("length").get<index_t>(),
+               v = j.at("vocab_size").get<index_t>();
     auto s = unmask::rdlm(p.at("steps").get<index_t>());
     s.eps = p.at("eps").get<double>();
     s.prior.type = unmask_replay::rdlm_detail::parse_mix_type(p.at("mix_type").get<std::string>());

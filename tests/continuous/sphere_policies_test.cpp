@@ -71,7 +71,7 @@ TEST_CASE("sphere priors: the three start points and the mixture rule", "[contin
   CHECK(unmask::mixture_prior{mix_type::step, 0.5}.uniform_probability(0.5) == 0.0);
 }
 
-TEST_CASE("geodesic_random_walk: theta / sin theta to float accuracy on (-1, 1)", "[continuous][step]") {
+TEST_CASE("geodesic_random_walk: theta / sin theta to float accuracy on the clipped interval", "[continuous][step]") {
   // Against arccos(x) / sqrt(1 - x^2) in double, x in float over the clipped range.
   double worst = 0;
   const float lo = static_cast<float>(-1.0 + 1e-6), hi = static_cast<float>(1.0 - 1e-6);
@@ -93,7 +93,8 @@ TEST_CASE("geodesic_random_walk: with no noise and a certain model the step foll
   // From the barycentre, with p = e_0 and z = 0, v is along log_x(e_0): x stays in the
   // plane of x and e_0 and moves toward e_0 by angle |v| = gamma dt theta.
   const index_t v = 5, d = v + 1;
-  std::vector<float> x(d, static_cast<float>(1 / std::sqrt(double(d)))), z(d, 0.0f), scratch(d);
+  std::vector<float> x(d, static_cast<float>(1 / std::sqrt(double(d)))), z(d, 0.0f),
+      scratch(static_cast<std::size_t>(unmask::geodesic_random_walk::scratch_floats(d)));
   std::vector<float> logits(v, -std::numeric_limits<float>::infinity());
   logits[0] = 0;
   const unmask::sphere_step s{0.5, 0.01, 0.0, 2.0};
@@ -106,7 +107,7 @@ TEST_CASE("geodesic_random_walk: with no noise and a certain model the step foll
   CHECK(std::sqrt(sq) == Approx(1).epsilon(1e-7));
 }
 
-TEST_CASE("sphere_readout: clamp, square, drop the mask, lowest index on ties", "[continuous][readout]") {
+TEST_CASE("sphere_readout: clamp and square and drop the mask with the lowest index on ties", "[continuous][readout]") {
   const unmask::sphere_readout r{};
   const std::vector<float> a{-0.9f, 0.3f, 0.3f, 0.1f, 0.95f};  // mask coordinate largest: ignored
   CHECK(r.token(a, 4) == 1);
@@ -194,7 +195,7 @@ TEST_CASE("digit_split: bad input throws naming the value", "[continuous][digits
   CHECK(out == std::vector<token_id>(2, -7));  // untouched
 }
 
-TEST_CASE("gaussian sources: Philox draws are addressed, recorded draws are views", "[continuous][noise]") {
+TEST_CASE("gaussian sources: Philox draws are addressed and recorded draws are views", "[continuous][noise]") {
   const unmask::philox_gaussian g{42};
   std::vector<float> a(1000), b(1000);
   const auto da = g.draw({3, 1, 5, 0}, a);
@@ -205,7 +206,7 @@ TEST_CASE("gaussian sources: Philox draws are addressed, recorded draws are view
   double var = 0;
   for (float x : a) var += (x - mean) * (x - mean);
   var /= 999;
-  CHECK(std::fabs(mean) < 0.15);          // 1000 draws: 4.7 standard errors
+  CHECK(std::fabs(mean) < 0.15);  // 1000 draws: 4.7 standard errors
   CHECK(std::fabs(var - 1) < 0.2);
   std::vector<float> c(1000);
   g.draw({4, 1, 5, 0}, c);

@@ -12,11 +12,16 @@ namespace unmask_test {
 
 inline const char* errc_name(unmask::errc c) {
   switch (c) {
-    case unmask::errc::invalid_argument: return "invalid_argument";
-    case unmask::errc::invalid_logits: return "invalid_logits";
-    case unmask::errc::shape_mismatch: return "shape_mismatch";
-    case unmask::errc::model_failure: return "model_failure";
-    case unmask::errc::bound_exceeded: return "bound_exceeded";
+    case unmask::errc::invalid_argument:
+      return "invalid_argument";
+    case unmask::errc::invalid_logits:
+      return "invalid_logits";
+    case unmask::errc::shape_mismatch:
+      return "shape_mismatch";
+    case unmask::errc::model_failure:
+      return "model_failure";
+    case unmask::errc::bound_exceeded:
+      return "bound_exceeded";
   }
   return "?";
 }
@@ -30,8 +35,8 @@ class error_is : public Catch::MatcherBase<unmask::error> {
     return e.code() == code_ && e.parameter() == parameter_ && std::string(e.what()).find(text_) != std::string::npos;
   }
   std::string describe() const override {
-    return std::string("is unmask::error{") + errc_name(code_) + ", parameter \"" + parameter_ + "\", what() containing \"" +
-           text_ + "\"}";
+    return std::string("is unmask::error{") + errc_name(code_) + ", parameter \"" + parameter_ +
+           "\", what() containing \"" + text_ + "\"}";
   }
 
  private:
@@ -45,8 +50,8 @@ namespace Catch {
 template <>
 struct StringMaker<unmask::error> {
   static std::string convert(const unmask::error& e) {
-    return std::string("unmask::error{") + unmask_test::errc_name(e.code()) + ", \"" + e.parameter() + "\", \"" + e.what() +
-           "\"}";
+    return std::string("unmask::error{") + unmask_test::errc_name(e.code()) + ", \"" + e.parameter() + "\", \"" +
+           e.what() + "\"}";
   }
 };
 }  // namespace Catch

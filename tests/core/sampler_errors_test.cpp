@@ -1,14 +1,13 @@
 // Bad input to the sampler: each throws unmask::error naming the parameter and the value,
 // and the caller's canvas is exactly as before (the loop works on a copy).
+#include "core/error_matcher.hpp"
+#include "core/test_models.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/guidance/cfg.hpp>
 #include <unmask/policy/noise/categorical.hpp>
 #include <unmask/policy/schedule/confidence_threshold.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
-
-#include "core/error_matcher.hpp"
-#include "core/test_models.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -73,7 +72,7 @@ static_assert(unmask::token_sampler<out_of_vocab_sampler>);
 
 // A length policy that promises more room than a tight canvas has.
 struct doubling_length : unmask::fixed_length {
-  [[nodiscard]] constexpr index_t max_gen_length(index_t g) const noexcept { return 2 * g; }
+  [[nodiscard]] constexpr index_t length_cap(index_t g) const noexcept { return 2 * g; }
 };
 static_assert(unmask::length_policy<doubling_length>);
 
@@ -105,11 +104,14 @@ TEST_CASE("sampler rejects NaN, +Inf and all -Inf logits rows (errc::invalid_log
     REQUIRE(p >= 0);
     const std::string where = "row 0, position " + std::to_string(p);
     poisoned_model nan_model{.bad_step = step, .bad_position = p, .entry = 2, .value = nan};
-    require_rejected(canvas, [&] { good.run(canvas, nan_model); }, error_is(errc::invalid_logits, "logits", where));
+    require_rejected(
+        canvas, [&] { good.run(canvas, nan_model); }, error_is(errc::invalid_logits, "logits", where));
     poisoned_model inf_model{.bad_step = step, .bad_position = p, .entry = 0, .value = inf};
-    require_rejected(canvas, [&] { good.run(canvas, inf_model); }, error_is(errc::invalid_logits, "logits", where));
+    require_rejected(
+        canvas, [&] { good.run(canvas, inf_model); }, error_is(errc::invalid_logits, "logits", where));
     poisoned_model all_ninf{.bad_step = step, .bad_position = p, .entry = -1, .value = ninf};
-    require_rejected(canvas, [&] { good.run(canvas, all_ninf); }, error_is(errc::invalid_logits, "logits", where));
+    require_rejected(
+        canvas, [&] { good.run(canvas, all_ninf); }, error_is(errc::invalid_logits, "logits", where));
     // One -Inf entry is a banned token, which is fine.
     poisoned_model one_ninf{.bad_step = step, .bad_position = p, .entry = 4, .value = ninf};
     auto ok = canvas;
@@ -123,9 +125,13 @@ TEST_CASE("sampler rejects NaN from the unconditional pass of CFG", "[core][samp
   using guided = unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::fixed_blocks,
                                  unmask::fixed_length, unmask::greedy, unmask::cfg>;
   const guided s{.schedule = {.steps_per_window = 4}, .block = {.length = 4}, .guidance = {.scale = 0.5}};
-  poisoned_model m{.bad_step = 0, .bad_position = 4, .entry = 1, .value = std::numeric_limits<float>::quiet_NaN(),
+  poisoned_model m{.bad_step = 0,
+                   .bad_position = 4,
+                   .entry = 1,
+                   .value = std::numeric_limits<float>::quiet_NaN(),
                    .poison_unconditional = true};
-  require_rejected(canvas, [&] { s.run(canvas, m); }, error_is(errc::invalid_logits, "logits", "position 4"));
+  require_rejected(
+      canvas, [&] { s.run(canvas, m); }, error_is(errc::invalid_logits, "logits", "position 4"));
 }
 
 TEST_CASE("sampler rejects a committed token outside the vocabulary", "[core][sampler][errors]") {
@@ -137,8 +143,9 @@ TEST_CASE("sampler rejects a committed token outside the vocabulary", "[core][sa
                             out_of_vocab_sampler>
           s{.schedule = {.steps_per_window = 4}, .block = {.length = 4}, .noise = {.bad = bad, .at_step = step}};
       random_logits_model m{.seed = 1, .banned = {9}};
-      require_rejected(canvas, [&] { s.run(canvas, m); },
-                       error_is(errc::invalid_argument, "token", "token = " + std::to_string(bad)));
+      require_rejected(
+          canvas, [&] { s.run(canvas, m); },
+          error_is(errc::invalid_argument, "token", "token = " + std::to_string(bad)));
     }
   }
 }
@@ -148,21 +155,24 @@ TEST_CASE("sampler rejects bad policy parameters before touching anything", "[co
   random_logits_model m{.seed = 1, .banned = {9}};
   linear_sampler zero_steps = good;
   zero_steps.schedule.steps_per_window = 0;
-  require_rejected(canvas, [&] { zero_steps.run(canvas, m); },
-                   error_is(errc::invalid_argument, "steps_per_window", "steps_per_window = 0"));
+  require_rejected(
+      canvas, [&] { zero_steps.run(canvas, m); },
+      error_is(errc::invalid_argument, "steps_per_window", "steps_per_window = 0"));
   linear_sampler neg_block = good;
   neg_block.block.length = -4;
-  require_rejected(canvas, [&] { neg_block.run(canvas, m); },
-                   error_is(errc::invalid_argument, "block_length", "block_length = -4"));
+  require_rejected(
+      canvas, [&] { neg_block.run(canvas, m); }, error_is(errc::invalid_argument, "block_length", "block_length = -4"));
   for (double t : {1.5, -0.1}) {
     const unmask::sampler<unmask::confidence_threshold> s{.schedule = {.threshold = t}};
-    require_rejected(canvas, [&] { s.run(canvas, m); },
-                     error_is(errc::invalid_argument, "threshold", "threshold = " + std::string(t > 1 ? "1.5" : "-0.1")));
+    require_rejected(
+        canvas, [&] { s.run(canvas, m); },
+        error_is(errc::invalid_argument, "threshold", "threshold = " + std::string(t > 1 ? "1.5" : "-0.1")));
   }
   const unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::whole_canvas, unmask::fixed_length,
                         unmask::categorical>
       bad_t{.schedule = {.steps_per_window = 2}, .noise = {.temperature = -1.0}};
-  require_rejected(canvas, [&] { bad_t.run(canvas, m); }, error_is(errc::invalid_argument, "temperature", "temperature = -1"));
+  require_rejected(
+      canvas, [&] { bad_t.run(canvas, m); }, error_is(errc::invalid_argument, "temperature", "temperature = -1"));
   CHECK(m.calls == 0);
 }
 
@@ -171,14 +181,17 @@ TEST_CASE("sampler rejects a workspace planned for another canvas (errc::shape_m
   random_logits_model m{.seed = 1, .banned = {9}};
   const std::vector<std::vector<token_id>> three{{1, 2, 3}, {4, 5, 6}, {7, 8, 1}};
   auto other_rows = good.plan(token_buffer::from_prompts(three, 8, 10, 9));
-  require_rejected(canvas, [&] { good.run(canvas, m, other_rows); },
-                   error_is(errc::shape_mismatch, "workspace rows", "workspace rows = 3"));
+  require_rejected(
+      canvas, [&] { good.run(canvas, m, other_rows); },
+      error_is(errc::shape_mismatch, "workspace rows", "workspace rows = 3"));
   auto other_capacity = good.plan(token_buffer::from_prompts(prompts, 8, 10, 9, 12));
-  require_rejected(canvas, [&] { good.run(canvas, m, other_capacity); },
-                   error_is(errc::shape_mismatch, "workspace rows", "workspace rows = 2"));
+  require_rejected(
+      canvas, [&] { good.run(canvas, m, other_capacity); },
+      error_is(errc::shape_mismatch, "workspace rows", "workspace rows = 2"));
   auto other_vocab = good.plan(token_buffer::from_prompts(prompts, 8, 12, 9));
-  require_rejected(canvas, [&] { good.run(canvas, m, other_vocab); },
-                   error_is(errc::shape_mismatch, "workspace rows", "another canvas shape"));
+  require_rejected(
+      canvas, [&] { good.run(canvas, m, other_vocab); },
+      error_is(errc::shape_mismatch, "workspace rows", "another canvas shape"));
   CHECK(m.calls == 0);
 }
 
@@ -188,13 +201,16 @@ TEST_CASE("sampler rejects rows without generation and canvases without room", "
   const std::vector<token_id> p0{1, 2, 3}, p1{4, 5};
   canvas.set_row(0, p0, 4);
   canvas.set_row(1, p1, 0);
-  require_rejected(canvas, [&] { good.run(canvas, m); }, error_is(errc::invalid_argument, "gen_length(row)", "gen_length(row) = 0"));
+  require_rejected(
+      canvas, [&] { good.run(canvas, m); }, error_is(errc::invalid_argument, "gen_length(row)", "gen_length(row) = 0"));
 
   // A length policy that may double the generation needs prompt + 2 * gen_length of room.
   auto tight = token_buffer::from_prompts(prompts, 8, 10, 9);
   const unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::whole_canvas, doubling_length> grows{
       .schedule = {.steps_per_window = 2}};
-  require_rejected(tight, [&] { grows.run(tight, m); }, error_is(errc::shape_mismatch, "canvas.capacity()", "canvas.capacity() = 11"));
+  require_rejected(
+      tight, [&] { grows.run(tight, m); },
+      error_is(errc::shape_mismatch, "canvas.capacity()", "canvas.capacity() = 11"));
   auto roomy = token_buffer::from_prompts(prompts, 8, 10, 9, 19);
   CHECK_NOTHROW(grows.run(roomy, m));
 }
@@ -205,12 +221,14 @@ TEST_CASE("sampler: equal_prompt_lengths rejects ragged batches", "[core][sample
   random_logits_model m{.seed = 1, .banned = {9}};
   linear_sampler s = good;
   s.options.equal_prompt_lengths = true;
-  require_rejected(canvas, [&] { s.run(canvas, m); },
-                   error_is(errc::shape_mismatch, "prompt_length(row)", "prompt_length(row) = 2"));
+  require_rejected(
+      canvas, [&] { s.run(canvas, m); },
+      error_is(errc::shape_mismatch, "prompt_length(row)", "prompt_length(row) = 2"));
   CHECK_NOTHROW(good.run(canvas, m));
 }
 
-TEST_CASE("sampler: a policy that never finishes hits the loop bound (errc::bound_exceeded)", "[core][sampler][errors]") {
+TEST_CASE("sampler: a policy that never finishes hits the loop bound (errc::bound_exceeded)",
+          "[core][sampler][errors]") {
   auto canvas = token_buffer::from_prompts(prompts, 4, 10, 9);
   // The model always proposes the mask token itself: a commit never removes a mask, so a
   // schedule that waits for an empty window never ends. The loop stops at its bound.
@@ -218,7 +236,8 @@ TEST_CASE("sampler: a policy that never finishes hits the loop bound (errc::boun
   row[9] = 5.0f;
   constant_model m{.row = row};
   const unmask::sampler<unmask::confidence_threshold> s{.schedule = {.threshold = 0.5}};
-  require_rejected(canvas, [&] { s.run(canvas, m); }, error_is(errc::bound_exceeded, "max_steps", "max_steps = "));
+  require_rejected(
+      canvas, [&] { s.run(canvas, m); }, error_is(errc::bound_exceeded, "max_steps", "max_steps = "));
   // Derived bound: rows * (capacity + 1) * max_window_steps(capacity) + 1.
   CHECK(m.calls == 2 * 8 * 7 + 1);
 
@@ -226,7 +245,8 @@ TEST_CASE("sampler: a policy that never finishes hits the loop bound (errc::boun
   random_logits_model r{.seed = 1, .banned = {9}};
   unmask::sampler<unmask::linear_schedule> slow{.schedule = {.steps_per_window = 4}};
   slow.options.max_steps = 3;
-  require_rejected(canvas, [&] { slow.run(canvas, r); }, error_is(errc::bound_exceeded, "max_steps", "max_steps = 3"));
+  require_rejected(
+      canvas, [&] { slow.run(canvas, r); }, error_is(errc::bound_exceeded, "max_steps", "max_steps = 3"));
   CHECK(r.calls == 3);
 }
 
@@ -240,5 +260,6 @@ TEST_CASE("sampler: an exception from the model leaves the canvas unchanged", "[
       base(req);
     }
   } m;
-  require_rejected(canvas, [&] { good.run(canvas, m); }, error_is(errc::model_failure, "model", "call 3"));
+  require_rejected(
+      canvas, [&] { good.run(canvas, m); }, error_is(errc::model_failure, "model", "call 3"));
 }

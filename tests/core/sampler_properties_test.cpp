@@ -1,6 +1,7 @@
 // The sampler loop over every schedule x score rule x block policy (greedy and sampled
 // tokens, random logits): commits only masked positions of the active window, never
 // touches a committed token, commits every mask, ends within its bound, is deterministic.
+#include "core/test_models.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
@@ -14,8 +15,6 @@
 #include <unmask/policy/score/margin_score.hpp>
 #include <unmask/policy/score/neg_entropy_score.hpp>
 #include <unmask/policy/score/random_score.hpp>
-
-#include "core/test_models.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -71,7 +70,9 @@ struct threshold {
 struct factor {
   static constexpr const char* name = "confidence_factor{1.0}";
   static unmask::confidence_factor make() { return {.factor = 1.0}; }
-  static void check_steps(index_t steps, const std::vector<index_t>& window_masks) { threshold::check_steps(steps, window_masks); }
+  static void check_steps(index_t steps, const std::vector<index_t>& window_masks) {
+    threshold::check_steps(steps, window_masks);
+  }
 };
 
 struct whole {
@@ -97,15 +98,21 @@ struct blocks {
 
 template <class Score>
 Score make_score(std::uint64_t seed) {
-  if constexpr (std::is_same_v<Score, unmask::random_score>) return {.seed = seed};
-  else return {};
+  if constexpr (std::is_same_v<Score, unmask::random_score>)
+    return {.seed = seed};
+  else
+    return {};
 }
 template <class Score>
 std::string score_name() {
-  if constexpr (std::is_same_v<Score, unmask::low_confidence>) return "low_confidence";
-  else if constexpr (std::is_same_v<Score, unmask::margin_score>) return "margin_score";
-  else if constexpr (std::is_same_v<Score, unmask::neg_entropy_score>) return "neg_entropy_score";
-  else return "random_score";
+  if constexpr (std::is_same_v<Score, unmask::low_confidence>)
+    return "low_confidence";
+  else if constexpr (std::is_same_v<Score, unmask::margin_score>)
+    return "margin_score";
+  else if constexpr (std::is_same_v<Score, unmask::neg_entropy_score>)
+    return "neg_entropy_score";
+  else
+    return "random_score";
 }
 
 template <class Sch, class Score, class Block>
@@ -116,24 +123,24 @@ struct combo {
 };
 
 template <class Sch>
-using with_every_score = std::tuple<
-    combo<Sch, unmask::low_confidence, whole>, combo<Sch, unmask::margin_score, whole>,
-    combo<Sch, unmask::neg_entropy_score, whole>, combo<Sch, unmask::random_score, whole>,
-    combo<Sch, unmask::low_confidence, blocks>, combo<Sch, unmask::margin_score, blocks>,
-    combo<Sch, unmask::neg_entropy_score, blocks>, combo<Sch, unmask::random_score, blocks>>;
+using with_every_score =
+    std::tuple<combo<Sch, unmask::low_confidence, whole>, combo<Sch, unmask::margin_score, whole>,
+               combo<Sch, unmask::neg_entropy_score, whole>, combo<Sch, unmask::random_score, whole>,
+               combo<Sch, unmask::low_confidence, blocks>, combo<Sch, unmask::margin_score, blocks>,
+               combo<Sch, unmask::neg_entropy_score, blocks>, combo<Sch, unmask::random_score, blocks>>;
 
-using all_combos = decltype(std::tuple_cat(std::declval<with_every_score<linear_all>>(),
-                                           std::declval<with_every_score<linear_early>>(),
-                                           std::declval<with_every_score<timestep>>(),
-                                           std::declval<with_every_score<threshold>>(),
-                                           std::declval<with_every_score<factor>>()));
+using all_combos =
+    decltype(std::tuple_cat(std::declval<with_every_score<linear_all>>(),
+                            std::declval<with_every_score<linear_early>>(), std::declval<with_every_score<timestep>>(),
+                            std::declval<with_every_score<threshold>>(), std::declval<with_every_score<factor>>()));
 static_assert(std::tuple_size_v<all_combos> == 40);
 
 const std::vector<std::vector<token_id>> prompts{{1, 2, 3}, {4, 5, 6, 8, 9}, {9, 1, 2, 3}};
 
 // Checks every step of a run against the canvas before it; returns the commit transcript.
 template <class Combo, class Sampler>
-std::vector<recorded_step> checked_run(const Sampler& s, std::uint64_t model_seed, std::vector<std::vector<token_id>>* out) {
+std::vector<recorded_step> checked_run(const Sampler& s, std::uint64_t model_seed,
+                                       std::vector<std::vector<token_id>>* out) {
   using Block = typename Combo::block;
   auto canvas = unmask::token_buffer::from_prompts(prompts, gen, vocab, mask);
   index_t initial_masks = 0;
@@ -221,8 +228,10 @@ void check_combo(Noise noise) {
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     INFO(Combo::schedule::name << " x " << score_name<typename Combo::score>() << " x " << Combo::block::name
                                << ", seed " << seed);
-    S s{.schedule = Combo::schedule::make(), .score = make_score<typename Combo::score>(seed + 100),
-        .block = Combo::block::make(), .noise = noise};
+    S s{.schedule = Combo::schedule::make(),
+        .score = make_score<typename Combo::score>(seed + 100),
+        .block = Combo::block::make(),
+        .noise = noise};
     std::vector<std::vector<token_id>> first, second;
     const auto t1 = checked_run<Combo>(s, seed, &first);
     const auto t2 = checked_run<Combo>(s, seed, &second);
@@ -236,7 +245,9 @@ void check_combo(Noise noise) {
 
 TEMPLATE_LIST_TEST_CASE("sampler properties over schedule x score x block", "[core][sampler][property]", all_combos) {
   SECTION("greedy tokens") { check_combo<TestType>(unmask::greedy{}); }
-  SECTION("sampled tokens (categorical T = 0.8)") { check_combo<TestType>(unmask::categorical{.temperature = 0.8, .seed = 5}); }
+  SECTION("sampled tokens (categorical T = 0.8)") {
+    check_combo<TestType>(unmask::categorical{.temperature = 0.8, .seed = 5});
+  }
 }
 
 TEST_CASE("sampler: seeds change sampled runs, and only them", "[core][sampler][property]") {

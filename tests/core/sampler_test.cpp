@@ -1,5 +1,6 @@
 // The sampler loop: tie-breaking (equal scores commit the lowest position first),
 // planned workspaces, run statistics and the observer's view.
+#include "core/test_models.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
@@ -9,8 +10,6 @@
 #include <unmask/policy/schedule/timestep_schedule.hpp>
 #include <unmask/policy/score/margin_score.hpp>
 #include <unmask/policy/score/neg_entropy_score.hpp>
-
-#include "core/test_models.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -50,8 +49,8 @@ TEST_CASE("tie-breaking: equal scores commit the lowest position first", "[core]
     CHECK(commit_order(run_uniform(unmask::sampler<unmask::linear_schedule>{.schedule = {.steps_per_window = 6}}, 6)) ==
           left_to_right);
     CHECK(commit_order(run_uniform(
-              unmask::sampler<unmask::linear_schedule, unmask::margin_score>{.schedule = {.steps_per_window = 6}}, 6)) ==
-          left_to_right);
+              unmask::sampler<unmask::linear_schedule, unmask::margin_score>{.schedule = {.steps_per_window = 6}},
+              6)) == left_to_right);
     CHECK(commit_order(run_uniform(
               unmask::sampler<unmask::linear_schedule, unmask::neg_entropy_score>{.schedule = {.steps_per_window = 6}},
               6)) == left_to_right);
@@ -66,17 +65,18 @@ TEST_CASE("tie-breaking: equal scores commit the lowest position first", "[core]
     CHECK(commit_order(run_uniform(unmask::sampler<unmask::confidence_threshold>{.schedule = {.threshold = 0.9}}, 6)) ==
           left_to_right);
     CHECK(commit_order(run_uniform(
-              unmask::sampler<unmask::confidence_factor>{.schedule = {.factor = 0.1, .reference_off_by_one = false}}, 6)) ==
-          left_to_right);
+              unmask::sampler<unmask::confidence_factor>{.schedule = {.factor = 0.1, .reference_off_by_one = false}},
+              6)) == left_to_right);
   }
   SECTION("timestep schedule") {
     const auto rec = run_uniform(unmask::sampler<unmask::timestep_schedule>{.schedule = {.steps = 3}}, 6);
     CHECK(commit_order(rec) == left_to_right);
   }
   SECTION("the tie-break holds inside each block") {
-    const auto rec = run_uniform(unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::fixed_blocks>{
-                                     .schedule = {.steps_per_window = 2}, .block = {.length = 3}},
-                                 6);
+    const auto rec = run_uniform(
+        unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::fixed_blocks>{
+            .schedule = {.steps_per_window = 2}, .block = {.length = 3}},
+        6);
     REQUIRE(rec.size() == 4);
     CHECK(commit_order({rec[0]}) == std::vector<index_t>{2, 3});
     CHECK(commit_order({rec[1]}) == std::vector<index_t>{4});

@@ -64,8 +64,14 @@ struct random_logits_model {
       REQUIRE(row.window_begin <= row.window_end);
       REQUIRE(row.window_end <= len);
       REQUIRE(row.logits != nullptr);
-      requests.push_back({req.step, row.canvas_row, row.unconditional, row.logits_begin, row.logits_end,
-                          row.window_begin, row.window_end, {row.tokens.begin(), row.tokens.end()}});
+      requests.push_back({req.step,
+                          row.canvas_row,
+                          row.unconditional,
+                          row.logits_begin,
+                          row.logits_end,
+                          row.window_begin,
+                          row.window_end,
+                          {row.tokens.begin(), row.tokens.end()}});
       for (index_t p = row.logits_begin; p < row.logits_end; ++p)
         for (index_t v = 0; v < req.vocab; ++v)
           row.logits[static_cast<std::size_t>((p - row.logits_begin) * req.vocab + v)] =

@@ -97,7 +97,7 @@ TEST_CASE("token_buffer::replace inserts in the middle and truncates at the cap"
   b.commit(0, 2, 3);
   b.commit(0, 3, 4);
   b.commit(0, 4, 5);
-  b.commit(0, 5, 6);  // [1 2 3 4 5 6]
+  b.commit(0, 5, 6);      // [1 2 3 4 5 6]
   b.replace(0, 3, 3, 9);  // position 3 (token 4) becomes three masks
   CHECK(rows_of(b) == rows_t{{1, 2, 3, 9, 9, 9, 5, 6}});
   b.replace(0, 1, 1, 0);  // count 1: a plain overwrite
@@ -151,8 +151,8 @@ TEST_CASE("token_buffer matches a vector model over random operations", "[core][
         index_t new_len = len + count - 1;
         if (max_length > 0) new_len = std::min(new_len, max_length);
         if (new_len > cap) {
-          require_rejected(b, [&] { b.replace(r, p, count, t, max_length); }, errc::invalid_argument,
-                           "length after insertion");
+          require_rejected(
+              b, [&] { b.replace(r, p, count, t, max_length); }, errc::invalid_argument, "length after insertion");
         } else {
           b.replace(r, p, count, t, max_length);
           std::vector<token_id> next(m.begin(), m.begin() + p);
@@ -164,7 +164,8 @@ TEST_CASE("token_buffer matches a vector model over random operations", "[core][
       } else {  // append
         const index_t count = d.below(4);
         if (len + count > cap) {
-          require_rejected(b, [&] { b.append(r, count, t); }, errc::invalid_argument, "length after append");
+          require_rejected(
+              b, [&] { b.append(r, count, t); }, errc::invalid_argument, "length after append");
         } else {
           b.append(r, count, t);
           m.insert(m.end(), static_cast<std::size_t>(count), t);
@@ -186,26 +187,43 @@ TEST_CASE("token_buffer rejects bad arguments and stays unchanged", "[core][toke
   auto b = token_buffer::from_prompts(prompts, 3, 8, 7, 6);
   b.commit(0, 2, 4);
 
-  require_rejected(b, [&] { b.commit(0, 3, 8); }, errc::invalid_argument, "token");
-  require_rejected(b, [&] { b.commit(0, 3, -1); }, errc::invalid_argument, "token");
-  require_rejected(b, [&] { b.commit(2, 0, 1); }, errc::invalid_argument, "row");
-  require_rejected(b, [&] { b.commit(-1, 0, 1); }, errc::invalid_argument, "row");
-  require_rejected(b, [&] { b.commit(1, 4, 1); }, errc::invalid_argument, "position");  // row 1 has length 4
-  require_rejected(b, [&] { b.commit(0, -1, 1); }, errc::invalid_argument, "position");
-  require_rejected(b, [&] { b.replace(0, 1, 0, 1); }, errc::invalid_argument, "count");
-  require_rejected(b, [&] { b.replace(0, 1, 2, 9); }, errc::invalid_argument, "token");
-  require_rejected(b, [&] { b.replace(0, 1, 3, 1); }, errc::invalid_argument, "length after insertion");
-  require_rejected(b, [&] { b.replace(0, 3, 1, 1, 3); }, errc::invalid_argument, "max_length");
-  require_rejected(b, [&] { b.append(1, 3, 1); }, errc::invalid_argument, "length after append");
-  require_rejected(b, [&] { b.append(1, -1, 1); }, errc::invalid_argument, "count");
-  require_rejected(b, [&] { b.append(1, 1, 8); }, errc::invalid_argument, "token");
+  require_rejected(
+      b, [&] { b.commit(0, 3, 8); }, errc::invalid_argument, "token");
+  require_rejected(
+      b, [&] { b.commit(0, 3, -1); }, errc::invalid_argument, "token");
+  require_rejected(
+      b, [&] { b.commit(2, 0, 1); }, errc::invalid_argument, "row");
+  require_rejected(
+      b, [&] { b.commit(-1, 0, 1); }, errc::invalid_argument, "row");
+  require_rejected(
+      b, [&] { b.commit(1, 4, 1); }, errc::invalid_argument, "position");  // row 1 has length 4
+  require_rejected(
+      b, [&] { b.commit(0, -1, 1); }, errc::invalid_argument, "position");
+  require_rejected(
+      b, [&] { b.replace(0, 1, 0, 1); }, errc::invalid_argument, "count");
+  require_rejected(
+      b, [&] { b.replace(0, 1, 2, 9); }, errc::invalid_argument, "token");
+  require_rejected(
+      b, [&] { b.replace(0, 1, 3, 1); }, errc::invalid_argument, "length after insertion");
+  require_rejected(
+      b, [&] { b.replace(0, 3, 1, 1, 3); }, errc::invalid_argument, "max_length");
+  require_rejected(
+      b, [&] { b.append(1, 3, 1); }, errc::invalid_argument, "length after append");
+  require_rejected(
+      b, [&] { b.append(1, -1, 1); }, errc::invalid_argument, "count");
+  require_rejected(
+      b, [&] { b.append(1, 1, 8); }, errc::invalid_argument, "token");
   const std::vector<token_id> bad_prompt{1, 8};
-  require_rejected(b, [&] { b.set_row(1, bad_prompt, 2); }, errc::invalid_argument, "prompt token");
+  require_rejected(
+      b, [&] { b.set_row(1, bad_prompt, 2); }, errc::invalid_argument, "prompt token");
   const std::vector<token_id> long_prompt{1, 2, 3, 4};
-  require_rejected(b, [&] { b.set_row(1, long_prompt, 3); }, errc::invalid_argument, "prompt.size() + gen_length");
-  require_rejected(b, [&] { b.set_row(1, long_prompt, -1); }, errc::invalid_argument, "gen_length");
+  require_rejected(
+      b, [&] { b.set_row(1, long_prompt, 3); }, errc::invalid_argument, "prompt.size() + gen_length");
+  require_rejected(
+      b, [&] { b.set_row(1, long_prompt, -1); }, errc::invalid_argument, "gen_length");
   const auto other = token_buffer::from_prompts(prompts, 3, 8, 7, 7);
-  require_rejected(b, [&] { b.assign_from(other); }, errc::shape_mismatch, "other shape");
+  require_rejected(
+      b, [&] { b.assign_from(other); }, errc::shape_mismatch, "other shape");
 }
 
 TEST_CASE("token_buffer construction rejects bad shapes, naming the value", "[core][token_buffer][errors]") {

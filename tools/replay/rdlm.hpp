@@ -3,7 +3,6 @@
 #pragma once
 
 #include "result.hpp"
-
 #include <unmask/continuous/continuous_sampler.hpp>
 #include <unmask/continuous/sphere_state.hpp>
 #include <unmask/core/error.hpp>
@@ -15,8 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <exception>
+#include <limits>
 #include <span>
 #include <sstream>
 #include <string>
@@ -169,8 +168,8 @@ inline result replay_rdlm(const nlohmann::json& trace, std::span<const float> bl
     }
     const auto expected = trace.at("expected_output").get<std::vector<std::vector<unmask::token_id>>>();
     if (static_cast<index_t>(expected.size()) != batch) {
-      return {false, "expected_output has " + std::to_string(expected.size()) + " rows, batch is " +
-                         std::to_string(batch)};
+      return {false,
+              "expected_output has " + std::to_string(expected.size()) + " rows, batch is " + std::to_string(batch)};
     }
     for (index_t r = 0; r < batch; ++r) {
       const auto& row = expected[static_cast<std::size_t>(r)];

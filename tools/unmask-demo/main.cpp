@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -50,6 +51,8 @@ LLaDA parameters:
   --gen-length N (128) --steps N (gen-length / 2) --block-length N (32)
 Options (eval):
   --n N                held-out problems (default 50; the first N of heldout.json)
+  --offset K           skip the first K problems (--offset 400: the dev problems
+                       used to choose the tiny-model defaults, not reported)
   --lengths a,b,...    fixed lengths for LLaDA (default 32,64,128,256)
   --tokens-per-step K  LLaDA steps = length / K (default 2)
   --json               print {"rows":[...]} instead of the table
@@ -68,7 +71,7 @@ struct options {
   unmask::presets::daedal_params daedal{};
   unmask::presets::llada_params llada{};
   bool steps_given = false;
-  index_t n = 50, tokens_per_step = 2;
+  index_t n = 50, offset = 0, tokens_per_step = 2;
   std::vector<index_t> lengths{32, 64, 128, 256};
 };
 
@@ -142,6 +145,7 @@ options parse(int argc, char** argv) {
       o.llada.steps = to_int(a, value());
       o.steps_given = true;
     } else if (a == "--n") o.n = to_int(a, value());
+    else if (a == "--offset") o.offset = to_int(a, value());
     else if (a == "--tokens-per-step") o.tokens_per_step = to_int(a, value());
     else if (a == "--lengths") {
       o.lengths.clear();
@@ -152,6 +156,7 @@ options parse(int argc, char** argv) {
   }
   if (o.preset != "daedal" && o.preset != "llada") die("--preset must be daedal or llada, got '" + o.preset + "'");
   if (o.n <= 0) die("--n must be positive");
+  if (o.offset < 0) die("--offset must not be negative");
   if (o.tokens_per_step <= 0) die("--tokens-per-step must be positive");
   if (o.delay_ms < 0) die("--delay-ms must not be negative");
   return o;
@@ -301,6 +306,7 @@ struct row_result {
   std::string policy;
   index_t problems = 0, correct = 0;
   double total_len = 0, effective = 0, calls = 0, token_evals = 0, seconds = 0;
+  std::map<std::string, std::pair<index_t, index_t>> per_task;  // task -> (correct, problems)
   double accuracy() const { return problems ? double(correct) / double(problems) : 0.0; }
   double ratio() const { return total_len > 0 ? effective / total_len : 0.0; }
 };
@@ -311,7 +317,9 @@ int eval(const options& o, const setup& su, const std::string& dir) {
   const auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.contains("problems")) die(dir + "/heldout.json has no \"problems\"");
   std::vector<std::string> probs;
+  index_t skipped = 0;
   for (const auto& p : j["problems"]) {
+    if (skipped++ < o.offset) continue;
     if (static_cast<index_t>(probs.size()) == o.n) break;
     probs.push_back(p.at("prompt").get<std::string>());
     if (unmask_model::solve(probs.back()) != p.at("answer").get<std::string>())
@@ -319,7 +327,10 @@ int eval(const options& o, const setup& su, const std::string& dir) {
   }
   const auto V = su.model->vocab_size();
   std::vector<row_result> rows;
-  auto account = [](row_result& rr, const outcome& r) {
+  auto account = [](row_result& rr, const outcome& r, const std::string& q) {
+    auto& t = rr.per_task[q.substr(0, q.find(' '))];
+    t.first += r.correct ? 1 : 0;
+    t.second += 1;
     rr.problems += 1;
     rr.correct += r.correct ? 1 : 0;
     rr.total_len += double(r.stats.total_tokens());
@@ -337,7 +348,7 @@ int eval(const options& o, const setup& su, const std::string& dir) {
     const auto s = unmask::presets::llada(p);
     for (const auto& q : probs) {
       const std::vector<std::vector<token_id>> prompts{su.tok->encode(q)};
-      account(rr, run_one(s, unmask::token_buffer::from_prompts(prompts, L, V, su.tok->mask_id()), su, q, noop));
+      account(rr, run_one(s, unmask::token_buffer::from_prompts(prompts, L, V, su.tok->mask_id()), su, q, noop), q);
     }
     if (!o.json) std::cerr << "  " << rr.policy << " done (" << rr.seconds << " s)\n";
     rows.push_back(rr);
@@ -349,7 +360,7 @@ int eval(const options& o, const setup& su, const std::string& dir) {
     const auto s = unmask::presets::daedal(p);
     for (const auto& q : probs) {
       const std::vector<std::vector<token_id>> prompts{su.tok->encode(q)};
-      account(rr, run_one(s, unmask::presets::daedal_canvas(prompts, p, V), su, q, noop));
+      account(rr, run_one(s, unmask::presets::daedal_canvas(prompts, p, V), su, q, noop), q);
     }
     rows.push_back(rr);
   }
@@ -357,6 +368,7 @@ int eval(const options& o, const setup& su, const std::string& dir) {
   if (o.json) {
     nlohmann::json out;
     out["problems"] = probs.size();
+    out["offset"] = o.offset;
     out["rows"] = nlohmann::json::array();
     for (const auto& r : rows)
       out["rows"].push_back({{"policy", r.policy},
@@ -366,11 +378,16 @@ int eval(const options& o, const setup& su, const std::string& dir) {
                              {"effective_ratio", r.ratio()},
                              {"model_calls", r.calls / n},
                              {"token_evals", r.token_evals / n},
-                             {"seconds", r.seconds}});
+                             {"seconds", r.seconds},
+                             {"per_task_accuracy", [&] {
+                                nlohmann::json t;
+                                for (const auto& [k, v] : r.per_task) t[k] = double(v.first) / double(v.second);
+                                return t;
+                              }()}});
     std::cout << out.dump(1) << "\n";
     return 0;
   }
-  std::cout << probs.size() << " held-out problems (" << dir << "/heldout.json); per-problem means; LLaDA with "
+  std::cout << probs.size() << " held-out problems from #" << o.offset << " (" << dir << "/heldout.json); per-problem means; LLaDA with "
             << o.tokens_per_step << " tokens/step, block " << o.llada.block_length << "\n\n";
   std::cout << "| policy | accuracy | total length | effective tokens | effective ratio | model calls | token evals | seconds |\n"
             << "|---|---|---|---|---|---|---|---|\n";
@@ -379,6 +396,16 @@ int eval(const options& o, const setup& su, const std::string& dir) {
               << r.total_len / n << " | " << r.effective / n << " | " << std::setprecision(1) << 100 * r.ratio()
               << "% | " << r.calls / n << " | " << std::setprecision(0) << r.token_evals / n << " | "
               << std::setprecision(1) << r.seconds << " |\n";
+  std::cout << "\nper task (correct / problems):\n\n| policy |";
+  for (const auto& [k, v] : rows.front().per_task) std::cout << " " << k << " |";
+  std::cout << "\n|---|";
+  for (std::size_t k = 0; k < rows.front().per_task.size(); ++k) std::cout << "---|";
+  std::cout << "\n";
+  for (const auto& r : rows) {
+    std::cout << "| " << r.policy << " |";
+    for (const auto& [k, v] : r.per_task) std::cout << " " << v.first << "/" << v.second << " |";
+    std::cout << "\n";
+  }
   return 0;
 }
 

@@ -27,6 +27,8 @@ struct continuous_request {
 /// (a replaying model throws `unmask::error{errc::model_failure}` when asked for a step
 /// it does not hold); the sampler then stops with the state of the last finished step.
 template <class M>
-concept continuous_model = requires(M& m, const continuous_request& r) { m(r); };
+concept continuous_model = requires(M& m, const continuous_request& r) {
+  m(r);
+};
 
 UNMASK_NAMESPACE_END

@@ -13,9 +13,11 @@
 #include <unmask/policy/noise/gaussian_source.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <utility>
@@ -50,6 +52,35 @@ struct continuous_workspace {
   std::vector<float> scratch;  ///< the predictor's scratch for one position
 };
 
+namespace detail {
+
+/// The maximum of a logits row into `max`; false when an entry is NaN or +inf or none
+/// is above -inf. Eight lanes with bit-level checks, so it vectorises.
+inline bool checked_row_max(std::span<const float> row, float& max) noexcept {
+  constexpr std::size_t lanes = 8;
+  constexpr std::uint32_t inf_bits = 0x7F800000u;
+  float m[lanes];
+  std::uint32_t bad[lanes] = {};
+  for (float& x : m) x = -std::numeric_limits<float>::infinity();
+  const auto look = [&](std::size_t j, float l) {
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(l);
+    bad[j] |= static_cast<std::uint32_t>((b & 0x7FFFFFFFu) > inf_bits) | static_cast<std::uint32_t>(b == inf_bits);
+    m[j] = l > m[j] ? l : m[j];
+  };
+  const std::size_t n = row.size(), body = n - n % lanes;
+  for (std::size_t k = 0; k < body; k += lanes) {
+    for (std::size_t j = 0; j < lanes; ++j) look(j, row[k + j]);
+  }
+  for (std::size_t k = body; k < n; ++k) look(k - body, row[k]);
+  float best = m[0];
+  std::uint32_t any_bad = bad[0];
+  for (std::size_t j = 1; j < lanes; ++j) best = m[j] > best ? m[j] : best, any_bad |= bad[j];
+  max = best;
+  return any_bad == 0 && best > -std::numeric_limits<float>::infinity();
+}
+
+}  // namespace detail
+
 /// RDLM's sampler (Jo & Hwang, "Continuous Diffusion Model for Language Modeling",
 /// arXiv:2502.11564; `sampling.py::get_sde_sampler`). Every position is a point on the
 /// unit sphere in vocab + 1 dimensions; starting from `prior` at t = 0 it runs
@@ -59,10 +90,12 @@ struct continuous_workspace {
 ///
 /// Policies: `Schedule` (sphere_schedule: beta, gamma), `Prior` (sphere_prior), `Predictor`
 /// (sphere_predictor); the Gaussian source and the model are arguments of `run`.
-/// Complexity per step: one model call, then O(B L D) work in four streaming passes
-/// (logit maxima; per position: drift and inner products, update). Memory: the state
-/// plus `workspace_floats()` floats, 2 B L V + B L + O(D); nothing is allocated inside the
-/// loop. Deterministic given the model and the Gaussian source (sequential order).
+/// Complexity per step: one model call, then O(B L D): one pass over the logits for
+/// their maxima (validating them), then per position the predictor's passes over its D
+/// floats and a copy into the model input. Memory: the state plus `workspace_floats()`
+/// floats, 2 B L V + B L + O(D); nothing is allocated inside the loop. Deterministic
+/// given the model and the Gaussian source (a fixed evaluation order; bitwise for a
+/// given build, since compilers may contract a * b + c differently).
 /// t_k is rounded to float once (the model and the schedule see the same value); it can
 /// differ from the reference's float32 `torch.linspace` in the last bit.
 template <sphere_schedule Schedule = geometric_schedule, sphere_prior Prior = mixture_prior,
@@ -95,9 +128,9 @@ struct continuous_sampler {
     predictor.validate();
     for (index_t k = 0; k < steps; ++k) {  // beta and gamma finite and > 0 on the whole grid
       const sphere_step s = step_constants(k);
-      detail::require(std::isfinite(s.beta) && s.beta > 0 && std::isfinite(s.drift_coefficient) &&
-                          s.drift_coefficient > 0,
-                      "schedule", s.t, "beta(t) and drift_coefficient(t) must be finite and > 0 at every step");
+      detail::require(
+          std::isfinite(s.beta) && s.beta > 0 && std::isfinite(s.drift_coefficient) && s.drift_coefficient > 0,
+          "schedule", s.t, "beta(t) and drift_coefficient(t) must be finite and > 0 at every step");
     }
   }
 
@@ -131,7 +164,7 @@ struct continuous_sampler {
   /// exception from the model or the observer propagates likewise: `state` then holds
   /// the last finished step.
   template <continuous_model Model, gaussian_source Noise, class Observer = no_observer>
-    requires std::invocable<Observer&, const continuous_event&>
+  requires std::invocable<Observer&, const continuous_event&>
   void run(Model& model, Noise& noise, sphere_view state, continuous_workspace& ws, std::span<token_id> tokens,
            Observer&& observer = {}) const {
     validate();
@@ -158,7 +191,7 @@ struct continuous_sampler {
   /// Draws the prior, runs every step and returns the `[batch][length]` tokens. Allocates
   /// the state and the workspace once, before the loop.
   template <continuous_model Model, gaussian_source Noise, class Observer = no_observer>
-    requires std::invocable<Observer&, const continuous_event&>
+  requires std::invocable<Observer&, const continuous_event&>
   [[nodiscard]] std::vector<token_id> sample(Model& model, Noise& noise, index_t batch, index_t length, index_t vocab,
                                              Observer&& observer = {}) const {
     validate();
@@ -176,6 +209,9 @@ struct continuous_sampler {
   template <continuous_model Model, gaussian_source Noise>
   void advance(Model& model, Noise& noise, sphere_view state, continuous_workspace& ws, index_t k) const {
     detail::require(k >= 0 && k < steps, "k", k, "must be in [0, steps)");
+    detail::require_sphere_shape(state.batch, state.length, state.vocab);
+    detail::require(state.consistent(), "state.values.size()", state.values.size(),
+                    "must be batch * length * (vocab + 1)", errc::shape_mismatch);
     require_workspace(ws, state.batch, state.length, state.vocab);
     const index_t v = state.vocab, n = state.positions();
     const auto vs = static_cast<std::size_t>(v);
@@ -183,14 +219,8 @@ struct continuous_sampler {
     model(continuous_request{state.batch, state.length, v, static_cast<float>(s.t), k, ws.input, ws.logits});
 
     for (index_t i = 0; i < n; ++i) {  // logit maxima; reject the step before moving anything
-      const std::span<const float> row(ws.logits.data() + i * v, vs);
-      float m = -std::numeric_limits<float>::infinity();
-      bool bad = false;
-      for (float l : row) {
-        bad |= !(l < std::numeric_limits<float>::infinity());  // NaN or +inf
-        m = l > m ? l : m;
-      }
-      if (bad || !(m > -std::numeric_limits<float>::infinity())) {
+      float m = 0;
+      if (!detail::checked_row_max(std::span<const float>(ws.logits.data() + i * v, vs), m)) {
         throw error(errc::invalid_logits, "logits",
                     detail::concat("logits at step ", k, ", row ", i / state.length, ", position ", i % state.length,
                                    ": must be finite or -inf, with at least one entry > -inf"));
@@ -202,8 +232,8 @@ struct continuous_sampler {
       const index_t row = i / state.length, pos = i % state.length;
       const std::span<const float> z = noise.draw(noise_address{k, row, pos, i}, noise_buf);
       const std::span<float> x = state.flat(i);
-      predictor.advance(x, std::span<const float>(ws.logits.data() + i * v, vs), ws.row_max[static_cast<std::size_t>(i)],
-                        z, s, scratch);
+      predictor.advance(x, std::span<const float>(ws.logits.data() + i * v, vs),
+                        ws.row_max[static_cast<std::size_t>(i)], z, s, scratch);
       std::copy_n(x.begin(), vs, ws.input.begin() + static_cast<std::ptrdiff_t>(i * v));
     }
   }

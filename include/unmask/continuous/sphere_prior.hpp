@@ -86,9 +86,12 @@ struct mixture_prior {
   /// mixture_prob(t): the probability of the uniform branch at time t.
   [[nodiscard]] double uniform_probability(double t) const noexcept {
     switch (type) {
-      case mix_type::linear: return 1 - t;
-      case mix_type::sqrt: return 1 - std::sqrt(t);
-      case mix_type::step: return t < step_thr ? 1.0 : 0.0;
+      case mix_type::linear:
+        return 1 - t;
+      case mix_type::sqrt:
+        return 1 - std::sqrt(t);
+      case mix_type::step:
+        return t < step_thr ? 1.0 : 0.0;
     }
     return 0;
   }

@@ -46,7 +46,8 @@ struct sphere_readout {
                     "must be batch * length * (vocab + 1)", errc::shape_mismatch);
     detail::require(tokens.size() == static_cast<std::size_t>(state.positions()), "tokens.size()", tokens.size(),
                     "must be batch * length", errc::shape_mismatch);
-    for (index_t i = 0; i < state.positions(); ++i) tokens[static_cast<std::size_t>(i)] = token(state.flat(i), state.vocab);
+    for (index_t i = 0; i < state.positions(); ++i)
+      tokens[static_cast<std::size_t>(i)] = token(state.flat(i), state.vocab);
   }
   friend bool operator==(const sphere_readout&, const sphere_readout&) = default;
 };

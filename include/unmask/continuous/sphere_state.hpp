@@ -36,12 +36,9 @@ struct basic_sphere_view {
   }
   /// True when `values` has exactly batch * length * dim() entries.
   [[nodiscard]] constexpr bool consistent() const noexcept {
-    return batch >= 0 && length >= 0 && vocab >= 0 &&
-           values.size() == static_cast<std::size_t>(batch * length * dim());
+    return batch >= 0 && length >= 0 && vocab >= 0 && values.size() == static_cast<std::size_t>(batch * length * dim());
   }
-  constexpr operator basic_sphere_view<const T>() const noexcept
-    requires(!std::is_const_v<T>)
-  {
+  constexpr operator basic_sphere_view<const T>() const noexcept requires(!std::is_const_v<T>) {
     return {values, batch, length, vocab};
   }
 };

@@ -178,9 +178,7 @@ struct sampler {
     sampler_workspace* ws;
     run_stats stats{};
     index_t step = 0;
-    bool all_rows = false;  // evaluate every unfinished row's whole generation (length policy)
 
-    token_buffer& canvas() { return ws->canvas; }
     [[nodiscard]] std::size_t row_block(index_t r) const {
       return static_cast<std::size_t>(r * ws->canvas.capacity() * ws->canvas.vocab_size());
     }

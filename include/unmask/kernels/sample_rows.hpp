@@ -34,10 +34,11 @@ struct row_sample {
 /// tests/kernels/fast_sample_test.cpp runs a chi-square test against softmax(l / T)).
 /// Tokens equal categorical::pick's whenever u Z is not within rounding (~1e-15
 /// relative) of a cumulative boundary, i.e. always in practice (tested on 10^4 rows).
-/// out[i].stats are the untempered row's row_stats in Acc (what the score rule reads);
+/// out[i].stats are the untempered row's row_stats in Acc (what the score rule reads;
+/// sum p log p only with Entropy);
 /// temperature 0 gives the argmax. Thread pool and errors as score_rows.
 /// Complexity: one read of each row plus one chunk (1024 entries); no allocation.
-template <class Acc = double, class T>
+template <class Acc = double, bool Entropy = true, class T>
   requires detail::is_logit_type<T>
 void sample_rows(const categorical& noise, std::span<const T> logits, index_t vocab, std::span<const index_t> rows,
                  std::span<const random_counter> where, std::span<row_sample> out, thread_pool* pool = nullptr,
@@ -53,7 +54,7 @@ void sample_rows(const categorical& noise, std::span<const T> logits, index_t vo
     const T* p = logits.data() + r * static_cast<std::size_t>(vocab);
     row_sample& o = out[k];
     if (noise.temperature <= 0) {
-      o.stats = row_stats_simd<Acc>(std::span<const T>(p, static_cast<std::size_t>(vocab)), lv);
+      o.stats = row_stats_simd<Acc, Entropy>(std::span<const T>(p, static_cast<std::size_t>(vocab)), lv);
       o.token = o.stats.top1;
       o.token_logit = o.stats.max1;
       return;
@@ -63,7 +64,7 @@ void sample_rows(const categorical& noise, std::span<const T> logits, index_t vo
     const double u = philox_uniform(noise.seed, at);
     const double inv_t = 1.0 / noise.temperature;
     const auto res = detail::with_chunk_ops(lv, [&](auto ops) {
-      return detail::sample_row_chunked<Acc, decltype(ops)>(p, vocab, inv_t, u);
+      return detail::sample_row_chunked<Acc, Entropy, decltype(ops)>(p, vocab, inv_t, u);
     });
     o.token = res.token;
     o.token_logit = res.logit;

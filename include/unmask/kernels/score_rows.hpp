@@ -14,7 +14,7 @@
 UNMASK_NAMESPACE_BEGIN
 
 /// For each i, out[i] = row_stats_simd<Acc> of row rows[i] of `logits` (a [R x vocab]
-/// block, row-major) plus the logit of token `tracked` (e.g. EOS; -1: none, left 0),
+/// block, row-major; sum p log p only with Entropy) plus the logit of token `tracked` (e.g. EOS; -1: none, left 0),
 /// so out[i].tracked_prob() is p(tracked). Pass the masked positions of the active
 /// block as `rows`: nothing else is read. With `pool`, rows are split statically over
 /// its threads; each out[i] depends only on its row, so results are identical for any
@@ -22,7 +22,7 @@ UNMASK_NAMESPACE_BEGIN
 /// false (the caller decides; the sampler throws). Throws unmask::error (before
 /// writing anything) on shape errors or a row index out of range.
 /// Complexity: one read of each listed row; no allocation.
-template <class Acc = double, class T>
+template <class Acc = double, bool Entropy = true, class T>
   requires detail::is_logit_type<T>
 void score_rows(std::span<const T> logits, index_t vocab, std::span<const index_t> rows,
                 std::span<position_stats> out, token_id tracked = -1, thread_pool* pool = nullptr,
@@ -34,7 +34,7 @@ void score_rows(std::span<const T> logits, index_t vocab, std::span<const index_
     const auto r = static_cast<std::size_t>(rows[static_cast<std::size_t>(i)]);
     const std::span<const T> row = logits.subspan(r * static_cast<std::size_t>(vocab), static_cast<std::size_t>(vocab));
     position_stats& o = out[static_cast<std::size_t>(i)];
-    o.stats = row_stats_simd<Acc>(row, lv);
+    o.stats = row_stats_simd<Acc, Entropy>(row, lv);
     o.tracked_logit = tracked >= 0 ? static_cast<double>(detail::to_f32(row[static_cast<std::size_t>(tracked)])) : 0.0;
   };
   const auto n = static_cast<index_t>(rows.size());

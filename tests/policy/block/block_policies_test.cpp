@@ -16,7 +16,7 @@ using unmask::token_id;
 
 }  // namespace
 
-TEST_CASE("fixed_blocks: windows [P + i*B, P + (i+1)*B) clipped to the row", "[policy][block]") {
+TEST_CASE("fixed_blocks: windows from P + i*B to P + (i+1)*B, clipped to the row", "[policy][block]") {
   const std::vector<std::vector<token_id>> prompts{{1, 2, 3}, {4}};
   auto c = unmask::token_buffer::from_prompts(prompts, 10, 8, 7, 20);
   const unmask::fixed_blocks b{.length = 4};
@@ -67,7 +67,7 @@ TEST_CASE("fixed_blocks: validate", "[policy][block][errors]") {
   }
 }
 
-TEST_CASE("whole_canvas: one window [P, length) scanned from 0", "[policy][block]") {
+TEST_CASE("whole_canvas: one window from P to the row end, scanned from 0", "[policy][block]") {
   const std::vector<std::vector<token_id>> prompts{{1, 2, 3}, {4}};
   auto c = unmask::token_buffer::from_prompts(prompts, 5, 8, 7, 12);
   const unmask::whole_canvas b;

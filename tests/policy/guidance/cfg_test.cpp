@@ -1,13 +1,12 @@
 // Classifier-free guidance: the unconditional row (prompt masked), the combination
 // un + (w + 1)(cond - un), and a guided run served as one call or as two (split).
+#include "core/test_models.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/guidance/cfg.hpp>
 #include <unmask/policy/guidance/no_guidance.hpp>
 #include <unmask/policy/noise/categorical.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
-
-#include "core/test_models.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,7 +55,9 @@ TEST_CASE("cfg: a guided run, one call or two, with the guided logits", "[policy
   const std::vector<std::vector<token_id>> prompts{{1, 2, 3}, {4, 5, 6}};
   using guided = unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::fixed_blocks,
                                  unmask::fixed_length, unmask::categorical, cfg>;
-  guided s{.schedule = {.steps_per_window = 3}, .block = {.length = 6}, .noise = {.temperature = 0.7, .seed = 9},
+  guided s{.schedule = {.steps_per_window = 3},
+           .block = {.length = 6},
+           .noise = {.temperature = 0.7, .seed = 9},
            .guidance = {.scale = 1.5, .split = false}};
 
   auto run = [&](const guided& g, random_logits_model& model, std::vector<recorded_step>& rec) {
@@ -96,8 +97,7 @@ TEST_CASE("cfg: a guided run, one call or two, with the guided logits", "[policy
       const auto c = m->request_of(q.step, q.canvas_row);
       REQUIRE(c.has_value());
       REQUIRE(c->tokens.size() == q.tokens.size());
-      for (std::size_t p = 0; p < q.tokens.size(); ++p)
-        CHECK(q.tokens[p] == (p < 3 ? 9 : c->tokens[p]));
+      for (std::size_t p = 0; p < q.tokens.size(); ++p) CHECK(q.tokens[p] == (p < 3 ? 9 : c->tokens[p]));
       CHECK(q.logits_begin == c->logits_begin);
       CHECK(q.logits_end == c->logits_end);
     }
@@ -116,7 +116,8 @@ TEST_CASE("cfg: a guided run, one call or two, with the guided logits", "[policy
           for (index_t v = 0; v < req.vocab; ++v) {
             const float c = base.logit(req.step, row.canvas_row, false, p, v);
             const float u = base.logit(req.step, row.canvas_row, true, p, v);
-            row.logits[static_cast<std::size_t>((p - row.logits_begin) * req.vocab + v)] = c == u ? c : u + w1 * (c - u);
+            row.logits[static_cast<std::size_t>((p - row.logits_begin) * req.vocab + v)] =
+                c == u ? c : u + w1 * (c - u);
           }
       }
     }

@@ -55,7 +55,8 @@ double chi2_statistic(const std::vector<long>& counts, const std::vector<double>
 }  // namespace
 
 TEST_CASE("greedy proposes the argmax, first index among ties", "[policy][noise][greedy]") {
-  for (const auto& l : std::vector<std::vector<float>>{{0.1f, 2.0f, 2.0f, -1.0f}, {5.0f}, {ninf, 1.0f, 1.0f}, {3, 1, 3}}) {
+  for (const auto& l :
+       std::vector<std::vector<float>>{{0.1f, 2.0f, 2.0f, -1.0f}, {5.0f}, {ninf, 1.0f, 1.0f}, {3, 1, 3}}) {
     const auto s = unmask::row_stats_of(l);
     const auto ch = unmask::greedy{}.pick(l, s, {});
     std::size_t arg = 0;
@@ -103,7 +104,8 @@ TEST_CASE("categorical is a pure function of (seed, step, row, position)", "[pol
   CHECK(differ > 100);  // different seeds give (mostly) different draws
 }
 
-TEST_CASE("categorical matches softmax(l / T): chi-square goodness of fit", "[policy][noise][categorical][statistics]") {
+TEST_CASE("categorical matches softmax(l / T): chi-square goodness of fit",
+          "[policy][noise][categorical][statistics]") {
   // Nine categories: 8 degrees of freedom. Reject at p < 1e-6: a correct sampler fails
   // with probability 1e-6 (and the seed is fixed, so the outcome is reproducible).
   const std::vector<float> l{1.0f, 0.2f, -0.5f, 2.0f, 0.0f, 1.5f, -1.0f, 0.7f, 0.3f};
@@ -115,7 +117,9 @@ TEST_CASE("categorical matches softmax(l / T): chi-square goodness of fit", "[po
     const unmask::categorical c{.temperature = t, .seed = 2024};
     std::vector<long> counts(l.size(), 0);
     for (long i = 0; i < n; ++i) {
-      const random_counter where{.stream = 0, .step = static_cast<std::uint32_t>(i / 1000), .row = 0,
+      const random_counter where{.stream = 0,
+                                 .step = static_cast<std::uint32_t>(i / 1000),
+                                 .row = 0,
                                  .position = static_cast<std::uint32_t>(i % 1000)};
       counts[static_cast<std::size_t>(c.pick(l, s, where).token)] += 1;
     }
@@ -153,6 +157,8 @@ TEST_CASE("categorical never picks a -Inf entry", "[policy][noise][categorical]"
 
 TEST_CASE("categorical: validate", "[policy][noise][categorical][errors]") {
   CHECK_NOTHROW(unmask::categorical{.temperature = 0.0}.validate());
-  CHECK_THROWS_WITH(unmask::categorical{.temperature = -0.5}.validate(), Catch::Matchers::Contains("temperature = -0.5"));
-  CHECK_THROWS_AS(unmask::categorical{.temperature = std::numeric_limits<double>::infinity()}.validate(), unmask::error);
+  CHECK_THROWS_WITH(unmask::categorical{.temperature = -0.5}.validate(),
+                    Catch::Matchers::Contains("temperature = -0.5"));
+  CHECK_THROWS_AS(unmask::categorical{.temperature = std::numeric_limits<double>::infinity()}.validate(),
+                  unmask::error);
 }

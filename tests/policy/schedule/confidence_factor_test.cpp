@@ -1,9 +1,8 @@
 // confidence_factor (Fast-dLLM factor rule): the examples of samplers.md §3.1 with and
 // without the reference's last-rank quirk, and against the paper's rule on random scores.
+#include "policy/schedule/schedule_test_util.hpp"
 #include <unmask/core/philox.hpp>
 #include <unmask/policy/schedule/confidence_factor.hpp>
-
-#include "policy/schedule/schedule_test_util.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -68,8 +67,8 @@ TEST_CASE("confidence_factor: without the quirk it is the paper's rule", "[polic
     const double f = 0.25 + 0.25 * static_cast<double>(trial % 8);
     std::vector<double> c(n);
     for (std::size_t i = 0; i < n; ++i)
-      c[i] = 1.0 - std::pow(unmask::philox_uniform(11, {.stream = 9, .step = trial, .row = 0,
-                                                          .position = static_cast<std::uint32_t>(i)}),
+      c[i] = 1.0 - std::pow(unmask::philox_uniform(
+                                11, {.stream = 9, .step = trial, .row = 0, .position = static_cast<std::uint32_t>(i)}),
                             3.0);
     CAPTURE(trial, f, c);
     const index_t expected = paper_rule(f, c);

@@ -1,11 +1,10 @@
 // confidence_threshold (Fast-dLLM): every candidate at or above the threshold, and
 // always the best one (ties: lowest position); windows end when they have no masks.
+#include "core/test_models.hpp"
+#include "policy/schedule/schedule_test_util.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/schedule/confidence_threshold.hpp>
-
-#include "core/test_models.hpp"
-#include "policy/schedule/schedule_test_util.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,7 +28,8 @@ TEST_CASE("confidence_threshold: commits every score >= threshold", "[policy][sc
   CHECK(select_one_row(s, candidates({}, {})).empty());
 }
 
-TEST_CASE("confidence_threshold: always commits the best, ties to the lowest position", "[policy][schedule][threshold]") {
+TEST_CASE("confidence_threshold: always commits the best, ties to the lowest position",
+          "[policy][schedule][threshold]") {
   const confidence_threshold s{.threshold = 0.9};
   CHECK(select_one_row(s, candidates({4, 1, 7, 2}, {0.5, 0.6, 0.3, 0.2})) == positions{1});
   CHECK(select_one_row(s, candidates({9, 6, 3, 8}, {0.7, 0.7, 0.1, 0.7})) == positions{6});
@@ -68,6 +68,8 @@ TEST_CASE("confidence_threshold: validate", "[policy][schedule][threshold][error
   CHECK_NOTHROW(confidence_threshold{.threshold = 0.0}.validate());
   CHECK_NOTHROW(confidence_threshold{.threshold = 1.0}.validate());
   CHECK_THROWS_WITH(confidence_threshold{.threshold = 1.5}.validate(), Catch::Matchers::Contains("threshold = 1.5"));
-  CHECK_THROWS_WITH(confidence_threshold{.threshold = -0.25}.validate(), Catch::Matchers::Contains("threshold = -0.25"));
-  CHECK_THROWS_AS(confidence_threshold{.threshold = std::numeric_limits<double>::quiet_NaN()}.validate(), unmask::error);
+  CHECK_THROWS_WITH(confidence_threshold{.threshold = -0.25}.validate(),
+                    Catch::Matchers::Contains("threshold = -0.25"));
+  CHECK_THROWS_AS(confidence_threshold{.threshold = std::numeric_limits<double>::quiet_NaN()}.validate(),
+                  unmask::error);
 }

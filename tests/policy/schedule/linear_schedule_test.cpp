@@ -1,12 +1,11 @@
 // linear_schedule (LLaDA get_num_transfer_tokens): counts per step, per window, the
 // best-scored first, and run_all_steps (0-token steps kept or not).
+#include "core/test_models.hpp"
+#include "policy/schedule/schedule_test_util.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/fixed_blocks.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
-
-#include "core/test_models.hpp"
-#include "policy/schedule/schedule_test_util.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -42,7 +41,7 @@ std::vector<recorded_step> run_one_row(const linear_schedule& sched, Block block
 
 }  // namespace
 
-TEST_CASE("linear_schedule: 32 masks over 10 steps give [4,4,3,3,3,3,3,3,3,3]", "[policy][schedule][linear]") {
+TEST_CASE("linear_schedule: 32 masks over 10 steps give 4,4,3,3,3,3,3,3,3,3", "[policy][schedule][linear]") {
   const linear_schedule s{.steps_per_window = 10};
   CHECK(counts(s, 32) == std::vector<index_t>{4, 4, 3, 3, 3, 3, 3, 3, 3, 3});
   index_t calls = 0;
@@ -82,16 +81,20 @@ TEST_CASE("linear_schedule: each block gets its own steps", "[policy][schedule][
 TEST_CASE("linear_schedule: run_all_steps keeps 0-token steps, Fast-dLLM's fixed mode skips them",
           "[policy][schedule][linear]") {
   index_t calls = 0;
-  auto steps = run_one_row(linear_schedule{.steps_per_window = 5, .run_all_steps = true}, unmask::whole_canvas{}, 3, &calls);
+  auto steps =
+      run_one_row(linear_schedule{.steps_per_window = 5, .run_all_steps = true}, unmask::whole_canvas{}, 3, &calls);
   CHECK(commits_per_step(steps) == std::vector<index_t>{1, 1, 1, 0, 0});
   CHECK(calls == 5);
-  steps = run_one_row(linear_schedule{.steps_per_window = 5, .run_all_steps = false}, unmask::whole_canvas{}, 3, &calls);
+  steps =
+      run_one_row(linear_schedule{.steps_per_window = 5, .run_all_steps = false}, unmask::whole_canvas{}, 3, &calls);
   CHECK(commits_per_step(steps) == std::vector<index_t>{1, 1, 1});
   CHECK(calls == 3);
   // Blocks: 6 masks as 4 + 2 with 3 steps per block.
-  steps = run_one_row(linear_schedule{.steps_per_window = 3, .run_all_steps = true}, unmask::fixed_blocks{.length = 4}, 6, &calls);
+  steps = run_one_row(linear_schedule{.steps_per_window = 3, .run_all_steps = true}, unmask::fixed_blocks{.length = 4},
+                      6, &calls);
   CHECK(commits_per_step(steps) == std::vector<index_t>{2, 1, 1, 1, 1, 0});
-  steps = run_one_row(linear_schedule{.steps_per_window = 3, .run_all_steps = false}, unmask::fixed_blocks{.length = 4}, 6, &calls);
+  steps = run_one_row(linear_schedule{.steps_per_window = 3, .run_all_steps = false}, unmask::fixed_blocks{.length = 4},
+                      6, &calls);
   CHECK(commits_per_step(steps) == std::vector<index_t>{2, 1, 1, 1, 1});
 }
 
@@ -117,5 +120,6 @@ TEST_CASE("linear_schedule: window_done and bounds", "[policy][schedule][linear]
   CHECK(early.window_done({.window_step = 3}, 1));
   CHECK(all.max_window_steps(100) == 3);
   CHECK_THROWS_AS(linear_schedule{.steps_per_window = 0}.validate(), unmask::error);
-  CHECK_THROWS_WITH(linear_schedule{.steps_per_window = -2}.validate(), Catch::Matchers::Contains("steps_per_window = -2"));
+  CHECK_THROWS_WITH(linear_schedule{.steps_per_window = -2}.validate(),
+                    Catch::Matchers::Contains("steps_per_window = -2"));
 }

@@ -31,8 +31,11 @@ std::vector<unmask::index_t> select_one_row(const Schedule& s, std::vector<unmas
                                             unmask::row_state st = {}) {
   const std::vector<unmask::row_state> rows{st};
   std::vector<unmask::row_candidates> rc{{0, {items.data(), items.size()}}};
-  const unmask::schedule_context ctx{.step = 0, .batch_rows = 1, .batch_masked = static_cast<unmask::index_t>(items.size()),
-                                     .mask_id = 0, .rows = rows};
+  const unmask::schedule_context ctx{.step = 0,
+                                     .batch_rows = 1,
+                                     .batch_masked = static_cast<unmask::index_t>(items.size()),
+                                     .mask_id = 0,
+                                     .rows = rows};
   s.select(ctx, rc);
   std::vector<unmask::index_t> out;
   for (const auto& c : items)

@@ -1,11 +1,10 @@
 // timestep_schedule (Dream): the float32 linspace, the per-step counts of samplers.md §2.3
 // through the real loop, batch-average counts and per-row clamping.
+#include "core/test_models.hpp"
+#include "policy/schedule/schedule_test_util.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
 #include <unmask/policy/schedule/timestep_schedule.hpp>
-
-#include "core/test_models.hpp"
-#include "policy/schedule/schedule_test_util.hpp"
 
 #include <catch2/catch.hpp>
 

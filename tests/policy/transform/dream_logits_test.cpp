@@ -1,11 +1,10 @@
 // dream_logits: the right shift (p reads p - 1, 0 reads 0), temperature divides, top-p
 // keeps the first crossing token, top-k keeps ties with the k-th; no_transform is identity.
+#include "core/test_models.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
 #include <unmask/policy/transform/dream_logits.hpp>
 #include <unmask/policy/transform/no_transform.hpp>
-
-#include "core/test_models.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,8 +85,8 @@ TEST_CASE("dream_logits: top-k keeps every logit tied with the k-th", "[policy][
   CHECK(filter(dream_logits{.top_k = 2}, {5, 3, 3, 1}) == std::vector<float>{5, 3, 3, lowest});
   CHECK(filter(dream_logits{.top_k = 1}, {0, 7, 2, 7}) == std::vector<float>{lowest, 7, lowest, 7});
   CHECK(filter(dream_logits{.top_k = 3}, {4, 1, 2, 3}) == std::vector<float>{4, lowest, 2, 3});
-  CHECK(filter(dream_logits{.top_k = 4}, {4, 1, 2, 3}) == std::vector<float>{4, 1, 2, 3});   // k = V: off
-  CHECK(filter(dream_logits{.top_k = 9}, {4, 1, 2, 3}) == std::vector<float>{4, 1, 2, 3});   // k > V: off
+  CHECK(filter(dream_logits{.top_k = 4}, {4, 1, 2, 3}) == std::vector<float>{4, 1, 2, 3});  // k = V: off
+  CHECK(filter(dream_logits{.top_k = 9}, {4, 1, 2, 3}) == std::vector<float>{4, 1, 2, 3});  // k > V: off
 }
 
 TEST_CASE("dream_logits: top-p keeps the first token that crosses p", "[policy][transform]") {

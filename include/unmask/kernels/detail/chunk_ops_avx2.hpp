@@ -18,6 +18,13 @@
 UNMASK_NAMESPACE_BEGIN
 namespace detail::avx2 {
 
+// Pulls the bytes that follow the chunk (the next chunk, or the next row) toward L1
+// while the exponentials run, so memory and arithmetic overlap.
+template <class T>
+UNMASK_AVX2_INLINE void prefetch_ahead(const T* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+}
+
 UNMASK_AVX2_INLINE __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
 UNMASK_AVX2_INLINE __m256 load8(const bfloat16* p) {
   const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -46,8 +53,7 @@ UNMASK_AVX2_INLINE __m256 exp_ps(__m256 d, __m256 keep) {
   const __m256 nf = _mm256_sub_ps(kf, magic);
   __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(ln2_hi_f), d);
   r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(ln2_lo_f), r);
-  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(g4), r, _mm256_set1_ps(g3));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(g2));
+  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(g3), r, _mm256_set1_ps(g2));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(g1));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(g0));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
@@ -60,14 +66,41 @@ UNMASK_AVX2_INLINE __m256 exp_ps(__m256 d, __m256 keep) {
 UNMASK_AVX2_INLINE __m256d exp_pd(__m256d d, __m256d keep) {
   using namespace expc;
   const __m256d magic = _mm256_set1_pd(magic_d);
-  const __m256d kd = _mm256_fmadd_pd(d, _mm256_set1_pd(inv_ln2), magic);
+  const __m256d kd = _mm256_fmadd_pd(d, _mm256_set1_pd(inv_ln2_16), magic);
   const __m256d nf = _mm256_sub_pd(kd, magic);
-  __m256d r = _mm256_fnmadd_pd(nf, _mm256_set1_pd(ln2_hi), d);
-  r = _mm256_fnmadd_pd(nf, _mm256_set1_pd(ln2_lo), r);
-  __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(inv_fact[12]), r, _mm256_set1_pd(inv_fact[11]));
-  for (int k = 10; k >= 0; --k) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inv_fact[k]));
-  const __m256i e = _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(kd), 52));
-  return _mm256_and_pd(_mm256_castsi256_pd(e), keep);
+  const __m256d r = _mm256_fnmadd_pd(nf, _mm256_set1_pd(ln2_16), d);
+  const __m256i kbits = _mm256_castpd_si256(kd);
+  const __m256d tab = _mm256_i64gather_pd(exp2_j16, _mm256_and_si256(kbits, _mm256_set1_epi64x(15)), 8);
+  __m256d h = _mm256_fmadd_pd(_mm256_set1_pd(h3), r, _mm256_set1_pd(h2));
+  h = _mm256_fmadd_pd(h, r, _mm256_set1_pd(h1));
+  h = _mm256_fmadd_pd(h, r, _mm256_set1_pd(h0));
+  h = _mm256_fmadd_pd(h, r, _mm256_set1_pd(0.5));
+  const __m256d q = _mm256_fmadd_pd(_mm256_mul_pd(r, r), h, r);
+  const __m256d e = _mm256_fmadd_pd(tab, q, tab);
+  // 2^(n >> 4): n sits in the low bits of kd; (bits << 48) & ~(15 << 48) = (n >> 4) << 52.
+  const __m256i scale = _mm256_and_si256(_mm256_slli_epi64(kbits, 48), _mm256_set1_epi64x(INT64_C(-4503599627370496)));
+  return _mm256_and_pd(_mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale)), keep);
+}
+
+template <bool Safe>
+UNMASK_AVX2_INLINE __m256 exp_ps_checked(__m256& d) {
+  if constexpr (Safe) {
+    return exp_ps(d, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+  } else {
+    __m256 k;
+    d = clamp_ps(d, k);
+    return exp_ps(d, k);
+  }
+}
+template <bool Safe>
+UNMASK_AVX2_INLINE __m256d exp_pd_checked(__m256d& d) {
+  if constexpr (Safe) {
+    return exp_pd(d, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+  } else {
+    __m256d k;
+    d = clamp_pd(d, k);
+    return exp_pd(d, k);
+  }
 }
 
 UNMASK_AVX2_INLINE double hsum(__m256 a) {
@@ -78,6 +111,12 @@ UNMASK_AVX2_INLINE double hsum(__m256 a) {
 UNMASK_AVX2_INLINE double hsum(__m256d s) {
   const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
   return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+}
+UNMASK_AVX2_INLINE float hmin(__m256 a) {
+  __m128 m = _mm_min_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_min_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
 }
 UNMASK_AVX2_INLINE float hmax(__m256 a) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -93,49 +132,58 @@ namespace detail {
 /// AVX2 chunk primitives (contract: chunk_ops_portable).
 struct chunk_ops_avx2 {
   template <class T>
-  [[nodiscard]] UNMASK_AVX2_FN static float max(const T* p, index_t n) noexcept {
+  [[nodiscard]] UNMASK_AVX2_FN static chunk_range range(const T* p, index_t n) noexcept {
     using namespace avx2;
     const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-    __m256 a0 = ninf, a1 = ninf, a2 = ninf, a3 = ninf, nan = _mm256_setzero_ps();
+    const __m256 pinf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+    __m256 a0 = ninf, a1 = ninf, b0 = pinf, b1 = pinf, nan = _mm256_setzero_ps();
     index_t v = 0;
-    for (; v + 32 <= n; v += 32) {
-      const __m256 x0 = load8(p + v), x1 = load8(p + v + 8), x2 = load8(p + v + 16), x3 = load8(p + v + 24);
+    for (; v + 16 <= n; v += 16) {
+      const __m256 x0 = load8(p + v), x1 = load8(p + v + 8);
       a0 = _mm256_max_ps(x0, a0);  // a NaN entry loses (second operand returned) and is flagged
       a1 = _mm256_max_ps(x1, a1);
-      a2 = _mm256_max_ps(x2, a2);
-      a3 = _mm256_max_ps(x3, a3);
-      nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(x0, x1, _CMP_UNORD_Q), _mm256_cmp_ps(x2, x3, _CMP_UNORD_Q)));
+      b0 = _mm256_min_ps(x0, b0);
+      b1 = _mm256_min_ps(x1, b1);
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(x0, x1, _CMP_UNORD_Q));
     }
     for (; v + 8 <= n; v += 8) {
       const __m256 x = load8(p + v);
       a0 = _mm256_max_ps(x, a0);
+      b0 = _mm256_min_ps(x, b0);
       nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     }
-    const float m = hmax(_mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3)));
-    const float t = chunk_ops_portable::max(p + v, n - v);
-    if (_mm256_movemask_ps(nan) != 0 || t != t) return std::numeric_limits<float>::quiet_NaN();
-    return t > m ? t : m;
+    chunk_range r = chunk_ops_portable::range(p + v, n - v);
+    const float hi = hmax(_mm256_max_ps(a0, a1)), lo = hmin(_mm256_min_ps(b0, b1));
+    if (_mm256_movemask_ps(nan) != 0 || r.max != r.max) {
+      r.max = std::numeric_limits<float>::quiet_NaN();
+      return r;
+    }
+    r.max = hi > r.max ? hi : r.max;
+    r.min = lo < r.min ? lo : r.min;
+    return r;
   }
 
   template <class T>
   UNMASK_AVX2_FN static void top2(const T* p, index_t n, index_t base, top2_state& g) noexcept {
     using namespace avx2;
     const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+    // Entries <= the running second best cannot enter (they come later, so they lose
+    // ties): vectors without one above it are skipped with one compare.
+    const __m256 thr = g.i2 < 0 ? ninf : _mm256_set1_ps(g.m2);
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256 m1 = ninf, m2 = ninf;
     __m256 i1 = _mm256_castsi256_ps(_mm256_set1_epi32(-1)), i2 = i1;  // indices as float bit patterns
-    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i step = _mm256_set1_epi32(8);
     index_t v = 0;
     for (; v + 8 <= n; v += 8) {
       const __m256 x = load8(p + v);
-      const __m256 fi = _mm256_castsi256_ps(idx);
+      if (_mm256_movemask_ps(_mm256_cmp_ps(x, thr, _CMP_GT_OQ)) == 0) continue;
+      const __m256 fi = _mm256_castsi256_ps(_mm256_add_epi32(iota, _mm256_set1_epi32(static_cast<int>(v))));
       const __m256 gt1 = _mm256_cmp_ps(x, m1, _CMP_GT_OQ);
       const __m256 gt2 = _mm256_cmp_ps(x, m2, _CMP_GT_OQ);
       m2 = _mm256_blendv_ps(_mm256_blendv_ps(m2, x, gt2), m1, gt1);
       i2 = _mm256_blendv_ps(_mm256_blendv_ps(i2, fi, gt2), i1, gt1);
       m1 = _mm256_blendv_ps(m1, x, gt1);
       i1 = _mm256_blendv_ps(i1, fi, gt1);
-      idx = _mm256_add_epi32(idx, step);
     }
     alignas(32) float f1[8], f2[8];
     alignas(32) std::int32_t j1[8], j2[8];
@@ -169,53 +217,56 @@ struct chunk_ops_avx2 {
     return v + chunk_ops_portable::find_greater(p + v, n - v, thr);
   }
 
-  template <class T>
+  template <bool Safe, bool Entropy, class T>
   [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_f32(const T* p, index_t n, float m) noexcept {
     using namespace avx2;
     const __m256 mv = _mm256_set1_ps(m);
     __m256 s0 = _mm256_setzero_ps(), s1 = s0, t0 = s0, t1 = s0;
     index_t v = 0;
     for (; v + 16 <= n; v += 16) {
-      __m256 k0, k1;
-      const __m256 d0 = clamp_ps(_mm256_sub_ps(load8(p + v), mv), k0);
-      const __m256 d1 = clamp_ps(_mm256_sub_ps(load8(p + v + 8), mv), k1);
-      const __m256 e0 = exp_ps(d0, k0), e1 = exp_ps(d1, k1);
+      prefetch_ahead(p + n + v);
+      __m256 d0 = _mm256_sub_ps(load8(p + v), mv), d1 = _mm256_sub_ps(load8(p + v + 8), mv);
+      const __m256 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
       s0 = _mm256_add_ps(s0, e0);
       s1 = _mm256_add_ps(s1, e1);
-      t0 = _mm256_fmadd_ps(e0, d0, t0);
-      t1 = _mm256_fmadd_ps(e1, d1, t1);
+      if constexpr (Entropy) {
+        t0 = _mm256_fmadd_ps(e0, d0, t0);
+        t1 = _mm256_fmadd_ps(e1, d1, t1);
+      }
     }
-    exp_sums r = chunk_ops_portable::sums_f32(p + v, n - v, m);
+    exp_sums r = chunk_ops_portable::sums_f32<Safe, Entropy>(p + v, n - v, m);
     r.s += hsum(s0) + hsum(s1);
-    r.t += hsum(t0) + hsum(t1);
+    if constexpr (Entropy) r.t += hsum(t0) + hsum(t1);
     return r;
   }
 
-  template <class T>
+  template <bool Safe, bool Entropy, class T>
   [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_f64(const T* p, index_t n, double m) noexcept {
     using namespace avx2;
     const __m256d mv = _mm256_set1_pd(m);
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, t0 = s0, t1 = s0;
     index_t v = 0;
     for (; v + 8 <= n; v += 8) {
+      prefetch_ahead(p + n + v);
       const __m256 x = load8(p + v);
-      __m256d k0, k1;
-      const __m256d d0 = clamp_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv), k0);
-      const __m256d d1 = clamp_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), k1);
-      const __m256d e0 = exp_pd(d0, k0), e1 = exp_pd(d1, k1);
+      __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv);
+      __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv);
+      const __m256d e0 = exp_pd_checked<Safe>(d0), e1 = exp_pd_checked<Safe>(d1);
       s0 = _mm256_add_pd(s0, e0);
       s1 = _mm256_add_pd(s1, e1);
-      t0 = _mm256_fmadd_pd(e0, d0, t0);
-      t1 = _mm256_fmadd_pd(e1, d1, t1);
+      if constexpr (Entropy) {
+        t0 = _mm256_fmadd_pd(e0, d0, t0);
+        t1 = _mm256_fmadd_pd(e1, d1, t1);
+      }
     }
-    exp_sums r = chunk_ops_portable::sums_f64(p + v, n - v, m);
+    exp_sums r = chunk_ops_portable::sums_f64<Safe, Entropy>(p + v, n - v, m);
     r.s += hsum(_mm256_add_pd(s0, s1));
-    r.t += hsum(_mm256_add_pd(t0, t1));
+    if constexpr (Entropy) r.t += hsum(_mm256_add_pd(t0, t1));
     r.st = r.s;
     return r;
   }
 
-  template <bool StatsF64, class T>
+  template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_tempered(const T* p, index_t n, double m,
                                                              double inv_t) noexcept {
     using namespace avx2;
@@ -225,38 +276,53 @@ struct chunk_ops_avx2 {
     __m256 sf = _mm256_setzero_ps(), tf = sf;
     index_t v = 0;
     for (; v + 8 <= n; v += 8) {
+      prefetch_ahead(p + n + v);
       const __m256 x = load8(p + v);
       const __m256d r0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv);
       const __m256d r1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv);
-      __m256d k0, k1;
-      const __m256d u0 = clamp_pd(_mm256_mul_pd(r0, it), k0);
-      const __m256d u1 = clamp_pd(_mm256_mul_pd(r1, it), k1);
-      q0 = _mm256_add_pd(q0, exp_pd(u0, k0));
-      q1 = _mm256_add_pd(q1, exp_pd(u1, k1));
+      __m256d u0 = _mm256_mul_pd(r0, it), u1 = _mm256_mul_pd(r1, it);
+      q0 = _mm256_add_pd(q0, exp_pd_checked<Safe>(u0));
+      q1 = _mm256_add_pd(q1, exp_pd_checked<Safe>(u1));
       if constexpr (StatsF64) {
-        __m256d j0, j1;
-        const __m256d d0 = clamp_pd(r0, j0), d1 = clamp_pd(r1, j1);
-        const __m256d e0 = exp_pd(d0, j0), e1 = exp_pd(d1, j1);
+        __m256d d0 = r0, d1 = r1;
+        const __m256d e0 = exp_pd_checked<Safe>(d0), e1 = exp_pd_checked<Safe>(d1);
         sd = _mm256_add_pd(sd, _mm256_add_pd(e0, e1));
-        td = _mm256_fmadd_pd(e0, d0, _mm256_fmadd_pd(e1, d1, td));
+        if constexpr (Entropy) td = _mm256_fmadd_pd(e0, d0, _mm256_fmadd_pd(e1, d1, td));
       } else {
-        __m256 j;
-        const __m256 d = clamp_ps(_mm256_sub_ps(x, mf), j);
-        const __m256 e = exp_ps(d, j);
+        __m256 d = _mm256_sub_ps(x, mf);
+        const __m256 e = exp_ps_checked<Safe>(d);
         sf = _mm256_add_ps(sf, e);
-        tf = _mm256_fmadd_ps(e, d, tf);
+        if constexpr (Entropy) tf = _mm256_fmadd_ps(e, d, tf);
       }
     }
-    exp_sums r = chunk_ops_portable::sums_tempered<StatsF64>(p + v, n - v, m, inv_t);
+    exp_sums r = chunk_ops_portable::sums_tempered<StatsF64, Safe, Entropy>(p + v, n - v, m, inv_t);
     if constexpr (StatsF64) {
       r.s += hsum(sd);
-      r.t += hsum(td);
+      if constexpr (Entropy) r.t += hsum(td);
     } else {
       r.s += hsum(sf);
-      r.t += hsum(tf);
+      if constexpr (Entropy) r.t += hsum(tf);
     }
     r.st += hsum(_mm256_add_pd(q0, q1));
     return r;
+  }
+
+  template <class T>
+  [[nodiscard]] UNMASK_AVX2_FN static double sum_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
+    using namespace avx2;
+    const __m256d mv = _mm256_set1_pd(m), it = _mm256_set1_pd(inv_t);
+    __m256d q0 = _mm256_setzero_pd(), q1 = q0;
+    index_t v = 0;
+    for (; v + 8 <= n; v += 8) {
+      prefetch_ahead(p + n + v);  // the same 8-wide split as exps_tempered
+      const __m256 x = load8(p + v);
+      __m256d k0, k1;
+      const __m256d u0 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv), it), k0);
+      const __m256d u1 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), it), k1);
+      q0 = _mm256_add_pd(q0, exp_pd(u0, k0));
+      q1 = _mm256_add_pd(q1, exp_pd(u1, k1));
+    }
+    return hsum(_mm256_add_pd(q0, q1)) + chunk_ops_portable::sum_tempered(p + v, n - v, m, inv_t);
   }
 
   template <class T>

@@ -16,17 +16,20 @@ inline constexpr float exp_cut_f32 = -86.0f;
 inline constexpr double exp_cut_f64 = -700.0;
 
 struct chunk_ops_portable {
-  /// Largest entry of p[0, n) (-inf when n = 0); NaN when some entry is NaN.
+  /// Largest and smallest entry of p[0, n) (max -inf, min +inf when n = 0); max is
+  /// NaN when some entry is NaN.
   template <class T>
-  [[nodiscard]] static float max(const T* p, index_t n) noexcept {
-    float m = -std::numeric_limits<float>::infinity();
+  [[nodiscard]] static chunk_range range(const T* p, index_t n) noexcept {
+    chunk_range r;
     bool nan = false;
     for (index_t v = 0; v < n; ++v) {
       const float x = to_f32(p[v]);
       nan = nan || x != x;
-      m = x > m ? x : m;
+      r.max = x > r.max ? x : r.max;
+      r.min = x < r.min ? x : r.min;
     }
-    return nan ? std::numeric_limits<float>::quiet_NaN() : m;
+    if (nan) r.max = std::numeric_limits<float>::quiet_NaN();
+    return r;
   }
   /// Offers every entry > -inf of p[0, n) (global indices base + v) to g.
   template <class T>
@@ -44,54 +47,58 @@ struct chunk_ops_portable {
       if (to_f32(p[v]) > thr) return v;
     return n;
   }
-  /// s, t with float exponentials of d = x - m (float), summed in double (the vector
-  /// paths sum 16-32 terms per float lane; a scalar float sum would lose ~sqrt(n) ulps).
-  template <class T>
+  /// s = sum e, t = sum e d with float exponentials e of d = x - m (float), summed in
+  /// double (the vector paths sum 16-32 terms per float lane; a scalar float sum would
+  /// lose ~sqrt(n) ulps). Entries with d below the cut-off count 0. Safe: the caller
+  /// knows every d is above the cut-off (the vector paths then skip the clamp).
+  /// Entropy = false leaves t = 0. The chunk holds no NaN / +Inf (range() first).
+  template <bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_f32(const T* p, index_t n, float m) noexcept {
     double s = 0, t = 0;
     for (index_t v = 0; v < n; ++v) {
       const float d = to_f32(p[v]) - m;
-      if (!(d >= exp_cut_f32)) {
-        if (d != d) s += d;  // NaN propagates
-        continue;
-      }
+      if (!(d >= exp_cut_f32)) continue;
       const float e = std::exp(d);
       s += static_cast<double>(e);
-      t += static_cast<double>(e * d);
+      if constexpr (Entropy) t += static_cast<double>(e * d);
     }
     return {s, t, 0};
   }
   /// s, t in double.
-  template <class T>
+  template <bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_f64(const T* p, index_t n, double m) noexcept {
     double s = 0, t = 0;
     for (index_t v = 0; v < n; ++v) {
       const double d = static_cast<double>(to_f32(p[v])) - m;
-      if (!(d >= exp_cut_f64)) {
-        if (d != d) s += d;
-        continue;
-      }
+      if (!(d >= exp_cut_f64)) continue;
       const double e = std::exp(d);
       s += e;
-      t += e * d;
+      if constexpr (Entropy) t += e * d;
     }
     return {s, t, s};
   }
   /// s, t (float or double per StatsF64) and st = sum exp((x - m) inv_t) in double.
-  template <bool StatsF64, class T>
+  /// Safe: both the untempered and the tempered arguments are above their cut-offs.
+  template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
-    exp_sums r = StatsF64 ? sums_f64(p, n, m) : sums_f32(p, n, static_cast<float>(m));
+    exp_sums r;
+    if constexpr (StatsF64) {
+      r = sums_f64<Safe, Entropy>(p, n, m);
+    } else {
+      r = sums_f32<Safe, Entropy>(p, n, static_cast<float>(m));
+    }
+    r.st = sum_tempered(p, n, m, inv_t);
+    return r;
+  }
+  /// sum of exp((x - m) inv_t) in double (the tempered normaliser alone).
+  template <class T>
+  [[nodiscard]] static double sum_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     double st = 0;
     for (index_t v = 0; v < n; ++v) {
       const double dt = (static_cast<double>(to_f32(p[v])) - m) * inv_t;
-      if (!(dt >= exp_cut_f64)) {
-        if (dt != dt) st += dt;
-        continue;
-      }
-      st += std::exp(dt);
+      if (dt >= exp_cut_f64) st += std::exp(dt);
     }
-    r.st = st;
-    return r;
+    return st;
   }
   /// out[v] = exp((x - m) inv_t) in double, exactly 0 below the cut-off.
   template <class T>

@@ -14,8 +14,8 @@ namespace detail {
 
 /// Elements per chunk: the chunk's max is found first (one read from memory), then its
 /// exponentials are taken against the running max from L1 (two-level max: no per-entry
-/// rescaling). 1024 floats = 4 KiB; measured flat between 512 and 4096 on the
-/// benchmark machine (docs/performance.md).
+/// rescaling). 1024 floats = 4 KiB; 512, 2048 and 4096 measured within the noise of
+/// the benchmark machine (BM_Score_* at 256 x 126 464, docs/performance.md).
 inline constexpr index_t stats_chunk = 1024;
 
 /// Input element types of the kernels.
@@ -50,6 +50,12 @@ struct top2_state {
       m2 = v, i2 = i;
     }
   }
+};
+
+/// Largest and smallest entry of a chunk; max is NaN when some entry is NaN.
+struct chunk_range {
+  float max = -std::numeric_limits<float>::infinity();
+  float min = std::numeric_limits<float>::infinity();
 };
 
 /// Sums over a chunk against a reference max m: s = sum e, t = sum e (x - m) with

@@ -2,6 +2,7 @@
 // Two-level max: a chunk's max first, then its exponentials against the running max.
 #pragma once
 
+#include <unmask/kernels/detail/chunk_ops_portable.hpp>
 #include <unmask/kernels/detail/chunk_types.hpp>
 #include <unmask/kernels/row_stats.hpp>
 
@@ -41,7 +42,8 @@ void fill_top2_with_ninf(const T* p, index_t n, top2_state& g) noexcept {
 /// row_stats from a finished pass: top-2 state g, max m, s = sum e^(x - m), t = sum
 /// e^(x - m) (x - m).
 template <class T>
-[[nodiscard]] row_stats finish_row_stats(const T* p, index_t n, top2_state g, float m, double s, double t) noexcept {
+[[nodiscard]] row_stats finish_row_stats(const T* p, index_t n, top2_state g, float m, double s, double t,
+                                         bool entropy) noexcept {
   if (g.i2 < 0) fill_top2_with_ninf(p, n, g);
   if (!(m > -std::numeric_limits<float>::infinity())) return invalid_row_stats(g);
   row_stats r;
@@ -51,14 +53,28 @@ template <class T>
   r.max2 = g.m2;
   const double log_s = std::log(s);
   r.lse = static_cast<double>(m) + log_s;
-  r.sum_p_log_p = t / s - log_s;
+  r.sum_p_log_p = entropy ? t / s - log_s : std::numeric_limits<double>::quiet_NaN();
   return r;
+}
+
+/// The chunk's sums against the running max m: float or double exponentials, the
+/// clamp skipped when the chunk's min shows every argument is above the cut-off.
+template <class Acc, bool Entropy, class Ops, class T>
+[[nodiscard]] exp_sums chunk_sums(const T* p, index_t len, float chunk_min, float m) noexcept {
+  if constexpr (std::is_same_v<Acc, double>) {
+    const double md = static_cast<double>(m);
+    return static_cast<double>(chunk_min) - md >= exp_cut_f64 ? Ops::template sums_f64<true, Entropy>(p, len, md)
+                                                               : Ops::template sums_f64<false, Entropy>(p, len, md);
+  } else {
+    return chunk_min - m >= exp_cut_f32 ? Ops::template sums_f32<true, Entropy>(p, len, m)
+                                        : Ops::template sums_f32<false, Entropy>(p, len, m);
+  }
 }
 
 /// The statistics of p[0, n) with chunk primitives Ops; Acc = float: float
 /// exponentials summed in float within a chunk, double across chunks; Acc = double:
-/// double throughout.
-template <class Acc, class Ops, class T>
+/// double throughout. Entropy = false skips sum p log p (left NaN).
+template <class Acc, bool Entropy, class Ops, class T>
 [[nodiscard]] row_stats row_stats_chunked(const T* p, index_t n) noexcept {
   static_assert(std::is_same_v<Acc, float> || std::is_same_v<Acc, double>, "Acc is float or double");
   constexpr float ninf = -std::numeric_limits<float>::infinity();
@@ -67,7 +83,8 @@ template <class Acc, class Ops, class T>
   double s = 0, t = 0;
   for (index_t b = 0; b < n; b += stats_chunk) {
     const index_t len = std::min(stats_chunk, n - b);
-    const float cm = Ops::max(p + b, len);
+    const chunk_range cr = Ops::range(p + b, len);
+    const float cm = cr.max;
     if (!(cm < std::numeric_limits<float>::infinity())) {  // NaN or +Inf: invalid
       g.m1 = cm;
       return invalid_row_stats(g);
@@ -83,16 +100,11 @@ template <class Acc, class Ops, class T>
       }
       m = cm;
     }
-    exp_sums es;
-    if constexpr (std::is_same_v<Acc, double>) {
-      es = Ops::sums_f64(p + b, len, static_cast<double>(m));
-    } else {
-      es = Ops::sums_f32(p + b, len, m);
-    }
+    const exp_sums es = chunk_sums<Acc, Entropy, Ops>(p + b, len, cr.min, m);
     s += es.s;
     t += es.t;
   }
-  return finish_row_stats(p, n, g, m, s, t);
+  return finish_row_stats(p, n, g, m, s, t, Entropy);
 }
 
 }  // namespace detail

@@ -14,8 +14,10 @@ UNMASK_NAMESPACE_BEGIN
 /// Models on Text", 2024; LLaDA `cfg_scale`): the unconditional row is the row with
 /// its prompt positions replaced by the mask token (same length, generated tokens
 /// kept) and the logits become un + (w + 1) * (cond - un), computed in float32 in that
-/// order like the references. w = 0 is off. `split_calls` serves the unconditional
-/// rows in a second model call (one evaluation either way in `run_stats::model_calls`).
+/// order like the references. w = 0 is off. A token banned (-Inf) in both passes stays
+/// banned (the references' formula gives NaN there, which unmask would reject).
+/// `split = true` serves the unconditional rows in a second model call (one
+/// evaluation either way in `run_stats::model_calls`).
 /// Concept: guidance_policy. O(positions x V) per step. Deterministic.
 struct cfg {
   double scale = 0.0;

@@ -30,9 +30,9 @@ concept gaussian_source = requires(G& g, noise_address a, std::span<float> scrat
 /// Sources that can check up front that they cover `steps` steps of a
 /// [batch][length][dim] state model this as well; samplers call it before touching state.
 template <class G>
-concept checked_gaussian_source =
-    gaussian_source<G> && requires(const G& g, index_t steps, index_t batch, index_t length, index_t dim) {
-      g.validate(steps, batch, length, dim);
-    };
+concept checked_gaussian_source = gaussian_source<G> &&
+    requires(const G& g, index_t steps, index_t batch, index_t length, index_t dim) {
+  g.validate(steps, batch, length, dim);
+};
 
 UNMASK_NAMESPACE_END

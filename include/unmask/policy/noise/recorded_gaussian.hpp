@@ -25,8 +25,8 @@ struct recorded_gaussian {
   /// Throws `unmask::error` (shape_mismatch) unless there are at least `step_count` spans
   /// of exactly batch * length * dim floats each.
   void validate(index_t step_count, index_t batch, index_t length, index_t dim) const {
-    detail::require(static_cast<index_t>(steps.size()) >= step_count, "recorded_gaussian.steps.size()",
-                    steps.size(), "must cover every step of the run", errc::shape_mismatch);
+    detail::require(static_cast<index_t>(steps.size()) >= step_count, "recorded_gaussian.steps.size()", steps.size(),
+                    "must cover every step of the run", errc::shape_mismatch);
     const auto want = static_cast<std::size_t>(batch * length * dim);
     for (std::size_t k = 0; k < static_cast<std::size_t>(step_count); ++k) {
       detail::require(steps[k].size() == want, "recorded_gaussian.steps[k].size()", steps[k].size(),
