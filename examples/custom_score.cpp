@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace example {
 
 /// Score = p(token) - penalty * position: confident first, and among similar ones the
 /// leftmost. Concept: score_rule (see docs/custom_score_rule.md).
@@ -18,6 +18,12 @@ struct confidence_minus_position {
   friend bool operator==(const confidence_minus_position&, const confidence_minus_position&) = default;
 };
 static_assert(unmask::score_rule<confidence_minus_position>);
+
+}  // namespace example
+
+namespace {
+
+using example::confidence_minus_position;
 
 // A toy model that is most confident at the right end of the row: the confidence of the
 // favoured token grows with the position.

@@ -2,12 +2,21 @@
 // Backends (oneDNN, CUDA) and adapters (Eigen, xtensor) are included on demand.
 #pragma once
 
+#include <unmask/continuous/continuous_model.hpp>
+#include <unmask/continuous/continuous_sampler.hpp>
+#include <unmask/continuous/digit_split.hpp>
+#include <unmask/continuous/geodesic_random_walk.hpp>
+#include <unmask/continuous/geometric_schedule.hpp>
+#include <unmask/continuous/sphere_prior.hpp>
+#include <unmask/continuous/sphere_readout.hpp>
+#include <unmask/continuous/sphere_state.hpp>
 #include <unmask/core/candidate.hpp>
 #include <unmask/core/config.hpp>
 #include <unmask/core/error.hpp>
 #include <unmask/core/forward_request.hpp>
 #include <unmask/core/length_context.hpp>
 #include <unmask/core/model.hpp>
+#include <unmask/core/no_observer.hpp>
 #include <unmask/core/philox.hpp>
 #include <unmask/core/run_stats.hpp>
 #include <unmask/core/sampler.hpp>
@@ -27,7 +36,10 @@
 #include <unmask/policy/length/length_chain.hpp>
 #include <unmask/policy/length/mask_insertion.hpp>
 #include <unmask/policy/noise/categorical.hpp>
+#include <unmask/policy/noise/gaussian_source.hpp>
 #include <unmask/policy/noise/greedy.hpp>
+#include <unmask/policy/noise/philox_gaussian.hpp>
+#include <unmask/policy/noise/recorded_gaussian.hpp>
 #include <unmask/policy/schedule/bernoulli_schedule.hpp>
 #include <unmask/policy/schedule/confidence_factor.hpp>
 #include <unmask/policy/schedule/confidence_threshold.hpp>
@@ -45,4 +57,5 @@
 #include <unmask/presets/dream.hpp>
 #include <unmask/presets/fastdllm.hpp>
 #include <unmask/presets/llada.hpp>
+#include <unmask/presets/rdlm.hpp>
 #include <unmask/presets/smdm.hpp>

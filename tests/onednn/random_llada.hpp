@@ -70,9 +70,15 @@ struct random_llada {
     std::uint64_t off = 0;
     for (const auto& [name, t] : tensors) {
       const std::uint64_t bytes = t.second.size() * 4;
-      header += (off ? "," : "") + ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
-      for (std::size_t i = 0; i < t.first.size(); ++i) header += (i ? "," : "") + std::to_string(t.first[i]);
-      header += "],\"data_offsets\":[" + std::to_string(off) + "," + std::to_string(off + bytes) + "]}";
+      // Appended piece by piece (GCC 12 warns, wrongly, about `const char* + std::string` here).
+      if (off != 0) header.append(",");
+      header.append("\"").append(name).append("\":{\"dtype\":\"F32\",\"shape\":[");
+      for (std::size_t i = 0; i < t.first.size(); ++i) {
+        if (i != 0) header.append(",");
+        header.append(std::to_string(t.first[i]));
+      }
+      header.append("],\"data_offsets\":[").append(std::to_string(off)).append(",");
+      header.append(std::to_string(off + bytes)).append("]}");
       off += bytes;
     }
     header += "}";

@@ -72,7 +72,7 @@ inline void compare_state(std::span<const float> want, std::span<const float> go
 }
 
 /// Answers step k with the recorded logits of step k; checks the time it is asked at.
-struct replay_model {
+struct rdlm_replay_model {
   const std::vector<std::span<const float>>* logits = nullptr;
   const std::vector<double>* times = nullptr;
   divergence* diverged = nullptr;
@@ -121,7 +121,7 @@ inline result replay_rdlm(const nlohmann::json& trace, std::span<const float> bl
     if (dim != vocab + 1) return {false, "sphere_dim = " + std::to_string(dim) + ": must be vocab_size + 1"};
     unmask::detail::require_sphere_shape(batch, length, vocab);
     const auto& p = trace.at("params");
-    if (p.value("predictor", std::string("grw")) != "grw") {
+    if (p.contains("predictor") && !p.at("predictor").is_null() && p.at("predictor").get<std::string>() != "grw") {
       return {false, "predictor '" + p.at("predictor").get<std::string>() + "' is not supported (grw only)"};
     }
     unmask::rdlm_sampler s = unmask::rdlm(p.at("steps").get<index_t>());
@@ -129,7 +129,7 @@ inline result replay_rdlm(const nlohmann::json& trace, std::span<const float> bl
     s.schedule.beta_0 = p.at("beta_0").get<double>();
     s.schedule.beta_f = p.at("beta_f").get<double>();
     s.prior.type = parse_mix_type(p.at("mix_type").get<std::string>());
-    s.prior.step_thr = p.value("step_thr", 0.0);
+    s.prior.step_thr = p.contains("step_thr") && !p.at("step_thr").is_null() ? p.at("step_thr").get<double>() : 0.0;
     s.validate();
 
     const auto& steps = trace.at("steps");
@@ -156,7 +156,7 @@ inline result replay_rdlm(const nlohmann::json& trace, std::span<const float> bl
 
     unmask::continuous_workspace ws = s.make_workspace(batch, length, vocab);
     unmask::recorded_gaussian noise{draws};
-    replay_model model{&logits, &times, &d, 0};
+    rdlm_replay_model model{&logits, &times, &d, 0};
     std::vector<unmask::token_id> tokens(static_cast<std::size_t>(batch * length));
     s.run(model, noise, x.view(), ws, tokens, [&](const unmask::continuous_event& e) {
       compare_state(states[static_cast<std::size_t>(e.step + 1)], e.state.values, length, dim, e.step + 1, tolerance,

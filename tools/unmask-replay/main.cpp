@@ -1,6 +1,7 @@
 // unmask-replay: replays recorded reference runs through the library's presets.
 // Prints PASS/FAIL per trace and "N passed, M failed"; exit 0 only when M is 0.
 #include "../replay/discrete.hpp"
+#include "../replay/rdlm.hpp"
 #include "../replay/smdm.hpp"
 #include "../replay/trace.hpp"
 
@@ -18,6 +19,7 @@ unmask_replay::result replay_one(const unmask_replay::trace& t, std::ostream* ve
   if (t.algorithm == "dream.sample") return replay_dream(t, verbose);
   if (t.algorithm == "daedal.generate") return replay_daedal(t, verbose);
   if (t.algorithm == "smdm.diff_sample") return replay_smdm(t, verbose);
+  if (t.algorithm == "rdlm.sde_sampler") return replay_rdlm(t.json, t.blob);
   return {false, "algorithm '" + t.algorithm + "' is not supported by this build"};
 }
 

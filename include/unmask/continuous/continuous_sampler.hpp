@@ -9,6 +9,7 @@
 #include <unmask/continuous/sphere_readout.hpp>
 #include <unmask/continuous/sphere_state.hpp>
 #include <unmask/core/config.hpp>
+#include <unmask/core/no_observer.hpp>
 #include <unmask/core/error.hpp>
 #include <unmask/policy/noise/gaussian_source.hpp>
 
@@ -32,11 +33,6 @@ struct continuous_event {
   float t = 0;
   const_sphere_view state;
   std::span<const float> logits;
-};
-
-/// The default observer: does nothing.
-struct no_observer {
-  void operator()(const continuous_event&) const noexcept {}
 };
 
 /// Everything a continuous sampler's loop touches besides the state, allocated once by

@@ -1,8 +1,9 @@
 // unmask: what the per-step observer sees.
-// Step index, committed (row, position, token) and insertions; a no-op observer.
+// Step index, committed (row, position, token) and length changes.
 #pragma once
 
 #include <unmask/core/config.hpp>
+#include <unmask/core/no_observer.hpp>
 #include <unmask/core/token_buffer.hpp>
 
 #include <span>
@@ -33,11 +34,6 @@ struct step_event {
   std::span<const committed_token> commits;      ///< this step's commits, row-major
   std::span<const length_change> length_changes; ///< this step's insertions / growth
   const token_buffer* canvas = nullptr;          ///< the canvas after the step
-};
-
-/// The default observer: does nothing.
-struct no_observer {
-  void operator()(const step_event&) const noexcept {}
 };
 
 UNMASK_NAMESPACE_END
