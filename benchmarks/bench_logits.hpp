@@ -85,7 +85,8 @@ inline unmask::thread_pool& pool2() {
 
 /// Throughput counters: positions (rows) per second as tokens/s, and bytes of logits read.
 inline void set_counters(benchmark::State& state, index_t rows, index_t vocab, std::size_t elem_bytes = 4) {
-  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * rows * vocab *
                           static_cast<std::int64_t>(elem_bytes));
 }

@@ -1,11 +1,10 @@
 // unmask benchmarks: the score kernels (one pass per row) beside BM_Floor_StreamRead.
 // Low confidence (float / float64), margin, entropy, temperature sampling, top-k filter.
+#include "bench_logits.hpp"
 #include <unmask/kernels/sample_rows.hpp>
 #include <unmask/kernels/score_rows.hpp>
 #include <unmask/kernels/top_k_filter.hpp>
 #include <unmask/kernels/top_p_filter.hpp>
-
-#include "bench_logits.hpp"
 
 #include <numeric>
 #include <vector>
@@ -85,8 +84,7 @@ void sample(benchmark::State& state, unmask::thread_pool* pool) {
   const auto& block = unmask_bench::logits_block(rows, vocab);
   const auto idx = all_rows(rows);
   std::vector<unmask::random_counter> where(static_cast<std::size_t>(rows));
-  for (index_t i = 0; i < rows; ++i)
-    where[static_cast<std::size_t>(i)] = {0, 3, 0, static_cast<std::uint32_t>(i)};
+  for (index_t i = 0; i < rows; ++i) where[static_cast<std::size_t>(i)] = {0, 3, 0, static_cast<std::uint32_t>(i)};
   std::vector<unmask::row_sample> out(static_cast<std::size_t>(rows));
   const unmask::categorical noise{.temperature = 0.7, .seed = 1};
   for (auto _ : state) {
@@ -141,8 +139,8 @@ void BM_Select_TopP(benchmark::State& state) {
   std::vector<index_t> idx(static_cast<std::size_t>(vocab));
   for (auto _ : state) {
     for (index_t r = 0; r < rows; ++r) {
-      unmask::top_p_filter(std::span<const float>(block.data() + r * vocab, static_cast<std::size_t>(vocab)), out,
-                           0.95, prob, idx);
+      unmask::top_p_filter(std::span<const float>(block.data() + r * vocab, static_cast<std::size_t>(vocab)), out, 0.95,
+                           prob, idx);
       benchmark::DoNotOptimize(out.data());
     }
   }

@@ -1,12 +1,11 @@
 // unmask benchmarks: one whole sampler step of the LLaDA, Fast-dLLM and Dream presets.
 // The model memcpy's a fixed logits block; "rows" = masked positions scored in the step.
+#include "bench_logits.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/kernels/simd_backend.hpp>
 #include <unmask/presets/dream.hpp>
 #include <unmask/presets/fastdllm.hpp>
 #include <unmask/presets/llada.hpp>
-
-#include "bench_logits.hpp"
 
 #include <cstring>
 #include <string>
@@ -22,7 +21,8 @@ struct fixed_block_model {
   index_t vocab = 0;
   void operator()(const unmask::forward_request& req) const {
     for (const auto& fr : req.rows)
-      std::memcpy(fr.logits, block, static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
+      std::memcpy(fr.logits, block,
+                  static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
   }
 };
 

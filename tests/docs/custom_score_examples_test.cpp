@@ -69,14 +69,14 @@ TEST_CASE("custom_score_rule.md: the rule", "[docs][custom_score]") {
 
 TEST_CASE("custom_score_rule.md: plugged into LLaDA", "[docs][custom_score]") {
   // example-begin custom-score-llada
-  const auto llada = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16},
+  const auto llada = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16, .mask_id = 19},
                                             confidence_minus_position{.penalty = 0.05});
   // example-end
   CHECK(llada.score.penalty == 0.05);
   CHECK(llada.schedule.steps_per_window == 16);
 
   // A penalty larger than any probability gap makes the order strictly left to right.
-  const auto strict = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16},
+  const auto strict = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16, .mask_id = 19},
                                              confidence_minus_position{.penalty = 1.0});
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     const auto rec = run(strict, seed);
@@ -88,8 +88,8 @@ TEST_CASE("custom_score_rule.md: plugged into LLaDA", "[docs][custom_score]") {
     }
   }
   // Penalty 0 is low_confidence exactly; a moderate one changes the order.
-  const auto plain = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16});
-  const auto zero = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16},
+  const auto plain = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16, .mask_id = 19});
+  const auto zero = unmask::presets::llada({.steps = 16, .gen_length = 16, .block_length = 16, .mask_id = 19},
                                            confidence_minus_position{.penalty = 0.0});
   std::vector<std::vector<token_id>> a, b;
   const auto ra = run(plain, 4, &a), rb = run(zero, 4, &b);
@@ -103,7 +103,7 @@ TEST_CASE("custom_score_rule.md: plugged into LLaDA", "[docs][custom_score]") {
 
 TEST_CASE("custom_score_rule.md: plugged into Dream and a composed Fast-dLLM sampler", "[docs][custom_score]") {
   // example-begin custom-score-dream
-  const auto dream = unmask::presets::dream({.steps = 16}, confidence_minus_position{.penalty = 0.05});
+  const auto dream = unmask::presets::dream({.steps = 16, .mask_id = 19}, confidence_minus_position{.penalty = 0.05});
   // example-end
   // example-begin custom-score-compose
   // Fast-dLLM's threshold rule with this score; the preset's other choices spelled out.

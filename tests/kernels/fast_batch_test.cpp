@@ -40,10 +40,13 @@ struct hashed_model {
       for (token_id t : fr.tokens) masks += t == mask ? 1u : 0u;
       for (index_t p = fr.logits_begin; p < fr.logits_end; ++p)
         for (index_t v = 0; v < vocab; ++v)
-          fr.logits[(p - fr.logits_begin) * vocab + v] = static_cast<float>(
-              3.0 * unmask::philox_normal(7, {.stream = 14, .step = masks, .row = static_cast<std::uint32_t>(fr.canvas_row),
-                                              .position = static_cast<std::uint32_t>(p)},
-                                          static_cast<std::uint32_t>(v)));
+          fr.logits[(p - fr.logits_begin) * vocab + v] =
+              static_cast<float>(3.0 * unmask::philox_normal(7,
+                                                             {.stream = 14,
+                                                              .step = masks,
+                                                              .row = static_cast<std::uint32_t>(fr.canvas_row),
+                                                              .position = static_cast<std::uint32_t>(p)},
+                                                             static_cast<std::uint32_t>(v)));
     }
   }
 };
@@ -108,7 +111,8 @@ TEST_CASE("score_rows and sample_rows give the same results for any thread count
 TEST_CASE("score_rows reads only the listed rows", "[kernels][fast][batch]") {
   constexpr index_t rows = 6, vocab = 300;
   auto block = random_block(rows, vocab, 2);
-  for (index_t v = 0; v < vocab; ++v) block[static_cast<std::size_t>(3 * vocab + v)] = std::numeric_limits<float>::quiet_NaN();
+  for (index_t v = 0; v < vocab; ++v)
+    block[static_cast<std::size_t>(3 * vocab + v)] = std::numeric_limits<float>::quiet_NaN();
   const std::vector<index_t> idx{0, 1, 2, 4, 5};
   std::vector<unmask::position_stats> out(idx.size());
   unmask::score_rows<float>(std::span<const float>(block), vocab, idx, out);
@@ -129,7 +133,8 @@ TEST_CASE("score_rows and sample_rows reject bad shapes before writing", "[kerne
   CHECK_THROWS_AS(unmask::score_rows<double>(b, 99, idx, out), unmask::error);  // 400 % 99 != 0
   CHECK_THROWS_AS(unmask::score_rows<double>(b, 100, std::vector<index_t>{0, 4}, out), unmask::error);
   CHECK_THROWS_AS(unmask::score_rows<double>(b, 100, std::vector<index_t>{-1, 0}, out), unmask::error);
-  CHECK_THROWS_AS(unmask::score_rows<double>(b, 100, idx, std::span<unmask::position_stats>(out).first(1)), unmask::error);
+  CHECK_THROWS_AS(unmask::score_rows<double>(b, 100, idx, std::span<unmask::position_stats>(out).first(1)),
+                  unmask::error);
   CHECK_THROWS_AS(unmask::score_rows<double>(b, 100, idx, out, 100), unmask::error);
   CHECK(out[0].tracked_logit == 123);  // untouched
   std::vector<unmask::row_sample> s(2);
@@ -141,16 +146,24 @@ TEST_CASE("simd_backend runs the presets exactly as portable_backend", "[kernels
   unmask::thread_pool pool(2);
   for (const bool f64 : {false, true}) {
     for (unmask::thread_pool* p : {static_cast<unmask::thread_pool*>(nullptr), &pool}) {
-      same_run(unmask::presets::llada({.steps = 16, .gen_length = 32, .block_length = 8, .mask_id = 2999, .eos_id = 2998}), p,
-               f64);
-      same_run(unmask::presets::fastdllm_threshold({.gen_length = 32, .block_length = 16, .mask_id = 2999, .eos_id = 2998}, 0.2),
+      same_run(
+          unmask::presets::llada({.steps = 16, .gen_length = 32, .block_length = 8, .mask_id = 2999, .eos_id = 2998}),
+          p, f64);
+      same_run(unmask::presets::fastdllm_threshold(
+                   {.gen_length = 32, .block_length = 16, .mask_id = 2999, .eos_id = 2998}, 0.2),
                p, f64);
       same_run(unmask::presets::dream({.steps = 8, .mask_id = 2999, .eos_id = 2998}), p, f64);
-      same_run(unmask::presets::dream({.steps = 8, .temperature = 0.7, .top_p = 0.9, .seed = 4, .mask_id = 2999, .eos_id = 2998},
-                                      unmask::margin_score{}),
+      same_run(unmask::presets::dream(
+                   {.steps = 8, .temperature = 0.7, .top_p = 0.9, .seed = 4, .mask_id = 2999, .eos_id = 2998},
+                   unmask::margin_score{}),
                p, f64);
-      same_run(unmask::presets::llada({.steps = 16, .gen_length = 32, .block_length = 32, .temperature = 0.9, .seed = 8,
-                                       .mask_id = 2999, .eos_id = 2998}),
+      same_run(unmask::presets::llada({.steps = 16,
+                                       .gen_length = 32,
+                                       .block_length = 32,
+                                       .temperature = 0.9,
+                                       .seed = 8,
+                                       .mask_id = 2999,
+                                       .eos_id = 2998}),
                p, f64);
     }
   }

@@ -55,7 +55,8 @@ TEST_CASE("top_k_filter equals dream_logits's top-k", "[kernels][fast][filters]"
           if (k >= 1 && k <= n) {
             auto copy = row;
             std::nth_element(copy.begin(), copy.begin() + (k - 1), copy.end(), std::greater<float>{});
-            CHECK(unmask::top_k_threshold(std::span<const float>(row), k, heap, lv) == copy[static_cast<std::size_t>(k - 1)]);
+            CHECK(unmask::top_k_threshold(std::span<const float>(row), k, heap, lv) ==
+                  copy[static_cast<std::size_t>(k - 1)]);
           }
         }
       }
@@ -79,7 +80,8 @@ TEST_CASE("top_p_filter equals dream_logits's top-p", "[kernels][fast][filters]"
         for (const double p : {0.05, 0.5, 0.9, 0.95, 0.999, 1.0}) {
           const unmask::dream_logits ref{.shift = false, .temperature = 0.0, .top_p = p, .top_k = 0};
           const auto want = ref.apply(row, scratch, idx);
-          const auto kept = std::count_if(want.begin(), want.end(), [](float x) { return x != std::numeric_limits<float>::lowest(); });
+          const auto kept = std::count_if(want.begin(), want.end(),
+                                          [](float x) { return x != std::numeric_limits<float>::lowest(); });
           for (const simd_level lv : levels) {
             CAPTURE(n, kind, sd, p, kept, unmask::to_string(lv));
             unmask::top_p_filter(row, out, p, prob, idx, lv);

@@ -84,16 +84,24 @@ TEST_CASE("float16 and bfloat16 round floats to nearest even", "[core][fast][hal
   const auto bv = [](std::uint16_t b) { return static_cast<double>(unmask::bfloat16::from_bits(b).to_float()); };
   // half: x >= 65520 rounds to inf; bfloat16: x >= max + half an ulp (2^127 (2 - 2^-8)).
   const double h_over = 65520.0, b_over = std::ldexp(2.0 - std::ldexp(1.0, -8), 127);
-  std::vector<float> xs{0.0f, -0.0f, 1.0f, 65504.0f, 65519.0f, 65520.0f, 6.0e-8f, 2.98e-8f, 2.9802322e-8f, 5.96e-8f,
-                        6.1035156e-5f, 6.1e-5f, 1e-10f, std::numeric_limits<float>::max(), 3.3e38f,
-                        std::numeric_limits<float>::denorm_min(), 1.0009765625f, 1.00048828125f, 1.00146484375f};
+  std::vector<float> xs{0.0f,          -0.0f,
+                        1.0f,          65504.0f,
+                        65519.0f,      65520.0f,
+                        6.0e-8f,       2.98e-8f,
+                        2.9802322e-8f, 5.96e-8f,
+                        6.1035156e-5f, 6.1e-5f,
+                        1e-10f,        std::numeric_limits<float>::max(),
+                        3.3e38f,       std::numeric_limits<float>::denorm_min(),
+                        1.0009765625f, 1.00048828125f,
+                        1.00146484375f};
   for (std::uint32_t i = 0; i < 200000; ++i) {
     const auto w = unmask::philox_words(1, {.stream = 15}, i);
     float x = std::bit_cast<float>(w[0]);
     if (std::isnan(x)) continue;
     xs.push_back(x);
     // Many values near the half range, including exact ties.
-    xs.push_back(static_cast<float>(std::ldexp(static_cast<double>(w[1] % 4096) / 2, static_cast<int>(w[2] % 40) - 30)));
+    xs.push_back(
+        static_cast<float>(std::ldexp(static_cast<double>(w[1] % 4096) / 2, static_cast<int>(w[2] % 40) - 30)));
   }
   for (const float x : xs) {
     CAPTURE(x);

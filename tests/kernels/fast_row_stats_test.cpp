@@ -100,8 +100,8 @@ void check_row(const std::vector<float>& row) {
 std::vector<float> random_row(index_t n, double sd, std::uint32_t seed) {
   std::vector<float> l(static_cast<std::size_t>(n));
   for (index_t v = 0; v < n; ++v) {
-    const auto w = unmask::philox_words(seed, {.stream = 9, .step = 0, .row = 0, .position = 0},
-                                        static_cast<std::uint32_t>(v));
+    const auto w =
+        unmask::philox_words(seed, {.stream = 9, .step = 0, .row = 0, .position = 0}, static_cast<std::uint32_t>(v));
     const double u = (static_cast<double>(w[0]) + w[1] + static_cast<double>(w[2]) + w[3]) * 0x1.0p-32 - 2.0;
     l[static_cast<std::size_t>(v)] = static_cast<float>(u * sd * 1.7320508);
   }
@@ -166,7 +166,8 @@ TEST_CASE("row_stats_simd on adversarial rows", "[kernels][fast][row_stats]") {
   }
   SECTION("ties for the max and for the second, across lanes and chunks") {
     for (const index_t n : {40, 3000}) {
-      for (const auto& [a, b] : std::vector<std::pair<index_t, index_t>>{{0, 1}, {3, 19}, {17, 1}, {1023, 1024}, {5, 2999}}) {
+      for (const auto& [a, b] :
+           std::vector<std::pair<index_t, index_t>>{{0, 1}, {3, 19}, {17, 1}, {1023, 1024}, {5, 2999}}) {
         if (a >= n || b >= n) continue;
         auto row = random_row(n, 1.0, static_cast<std::uint32_t>(a * 31 + b));
         row[static_cast<std::size_t>(a)] = 9.0f;
@@ -277,7 +278,8 @@ TEST_CASE("row_stats_simd flags NaN, +Inf and all -Inf rows as invalid", "[kerne
       }
     }
     const std::vector<float> all_ninf(static_cast<std::size_t>(n), ninf);
-    for (const simd_level lv : levels) CHECK_FALSE(unmask::row_stats_simd<double>(std::span<const float>(all_ninf), lv).valid());
+    for (const simd_level lv : levels)
+      CHECK_FALSE(unmask::row_stats_simd<double>(std::span<const float>(all_ninf), lv).valid());
   }
 }
 

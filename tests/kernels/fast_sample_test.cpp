@@ -1,6 +1,8 @@
 // sample_rows / sample_token_simd: the same tokens as categorical::pick, and a chi-square
 // test that the one-uniform inverse CDF samples softmax(logits / T).
 #include <unmask/core/philox.hpp>
+#include <unmask/kernels/detail/chunk_ops_portable.hpp>
+#include <unmask/kernels/detail/sample_row_chunked.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/sample_rows.hpp>
 #include <unmask/kernels/sample_token.hpp>
@@ -41,7 +43,8 @@ double chi2_critical(int df) {
 
 double chi2(const std::vector<double>& observed, const std::vector<double>& expected) {
   double c = 0;
-  for (std::size_t i = 0; i < observed.size(); ++i) c += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    c += (observed[i] - expected[i]) * (observed[i] - expected[i]) / expected[i];
   return c;
 }
 
@@ -56,7 +59,9 @@ TEST_CASE("sample_rows picks categorical::pick's token", "[kernels][fast][sample
       std::iota(idx.begin(), idx.end(), index_t{0});
       std::vector<random_counter> where(rows);
       for (index_t i = 0; i < rows; ++i)
-        where[static_cast<std::size_t>(i)] = {.stream = 0, .step = 5, .row = static_cast<std::uint32_t>(i % 4),
+        where[static_cast<std::size_t>(i)] = {.stream = 0,
+                                              .step = 5,
+                                              .row = static_cast<std::uint32_t>(i % 4),
                                               .position = static_cast<std::uint32_t>(i)};
       for (const double t : {0.0, 0.4, 1.0, 2.5}) {
         const unmask::categorical noise{.temperature = t, .seed = 99};
@@ -65,7 +70,8 @@ TEST_CASE("sample_rows picks categorical::pick's token", "[kernels][fast][sample
         for (index_t i = 0; i < rows; ++i) {
           const std::span<const float> row(block.data() + i * vocab, static_cast<std::size_t>(vocab));
           stats[static_cast<std::size_t>(i)] = unmask::row_stats_of<double>(row);
-          want[static_cast<std::size_t>(i)] = noise.pick(row, stats[static_cast<std::size_t>(i)], where[static_cast<std::size_t>(i)]);
+          want[static_cast<std::size_t>(i)] =
+              noise.pick(row, stats[static_cast<std::size_t>(i)], where[static_cast<std::size_t>(i)]);
         }
         for (const simd_level lv : levels) {
           std::vector<unmask::row_sample> o64(rows), o32(rows);
@@ -133,7 +139,9 @@ TEST_CASE("one uniform per row samples softmax(l / T): chi-square", "[kernels][f
   std::iota(idx.begin(), idx.end(), index_t{0});
   std::vector<random_counter> where(draws);
   for (index_t i = 0; i < draws; ++i)
-    where[static_cast<std::size_t>(i)] = {.stream = 0, .step = static_cast<std::uint32_t>(i / 1000), .row = 0,
+    where[static_cast<std::size_t>(i)] = {.stream = 0,
+                                          .step = static_cast<std::uint32_t>(i / 1000),
+                                          .row = 0,
                                           .position = static_cast<std::uint32_t>(i % 1000)};
   auto softmax = [&](double t) {
     std::vector<double> p(logits.size());
@@ -167,8 +175,8 @@ TEST_CASE("one uniform per row samples softmax(l / T): chi-square", "[kernels][f
     for (index_t i = 0; i < n5; ++i) w5[static_cast<std::size_t>(i)] = {.position = static_cast<std::uint32_t>(i)};
     const double t = 0.8;
     std::vector<unmask::row_sample> out(n5);
-    unmask::sample_rows<float>(unmask::categorical{.temperature = t, .seed = 3}, std::span<const float>(blk), v5, id5, w5,
-                               out);
+    unmask::sample_rows<float>(unmask::categorical{.temperature = t, .seed = 3}, std::span<const float>(blk), v5, id5,
+                               w5, out);
     std::vector<double> counts(bins, 0.0), expected(bins, 0.0);
     for (const auto& o : out) counts[static_cast<std::size_t>(o.token / (v5 / bins))] += 1;
     double z = 0;
@@ -179,24 +187,49 @@ TEST_CASE("one uniform per row samples softmax(l / T): chi-square", "[kernels][f
   }
 }
 
-TEST_CASE("sample_rows: temperature 0 is the argmax; invalid rows are flagged", "[kernels][fast][sample]") {
+TEST_CASE("sample_rows: temperature 0 is the argmax and invalid rows are flagged", "[kernels][fast][sample]") {
   const auto block = random_block(3, 700, 2.0, 4);
   std::vector<float> bad = block;
   bad[700 + 5] = std::numeric_limits<float>::quiet_NaN();
   const index_t idx[3] = {0, 1, 2};
   const random_counter where[3] = {};
   std::vector<unmask::row_sample> out(3);
-  unmask::sample_rows<double>(unmask::categorical{.temperature = 0.0}, std::span<const float>(block), 700, idx, where, out);
+  unmask::sample_rows<double>(unmask::categorical{.temperature = 0.0}, std::span<const float>(block), 700, idx, where,
+                              out);
   for (index_t r = 0; r < 3; ++r) {
     const auto s = unmask::row_stats_of<double>(std::span<const float>(block.data() + r * 700, 700));
     CHECK(out[static_cast<std::size_t>(r)].token == s.top1);
     CHECK(out[static_cast<std::size_t>(r)].token_logit == s.max1);
   }
-  unmask::sample_rows<double>(unmask::categorical{.temperature = 0.9}, std::span<const float>(bad), 700, idx, where, out);
+  unmask::sample_rows<double>(unmask::categorical{.temperature = 0.9}, std::span<const float>(bad), 700, idx, where,
+                              out);
   CHECK(out[0].stats.valid());
   CHECK_FALSE(out[1].stats.valid());
   CHECK(out[2].stats.valid());
-  CHECK_THROWS_AS(unmask::sample_rows<double>(unmask::categorical{.temperature = -1.0}, std::span<const float>(block), 700,
-                                              idx, where, out),
+  CHECK_THROWS_AS(unmask::sample_rows<double>(unmask::categorical{.temperature = -1.0}, std::span<const float>(block),
+                                              700, idx, where, out),
                   unmask::error);
+}
+
+TEST_CASE("the inverse-CDF search flags targets within the margin of a boundary", "[kernels][fast][sample]") {
+  // Weights exp(x - 0) of x = log(1), log(2), log(3), log(4): cumulative 1, 3, 6, 10.
+  const std::vector<float> x{0.0f, std::log(2.0f), std::log(3.0f), std::log(4.0f)};
+  using ops = unmask::detail::chunk_ops_portable;
+  double w[4];
+  ops::exps_tempered(x.data(), 4, 0.0, 1.0, w);
+  const double cw[1] = {w[0] + w[1] + w[2] + w[3]};
+  auto pick = [&](double target, double margin) {
+    return unmask::detail::inverse_cdf_pick<ops>(x.data(), 4, 1024, cw, 1, 0.0, 1.0, target, margin);
+  };
+  CHECK(pick(0.5, 0.1).index == 0);
+  CHECK(pick(0.5, 0.1).certain);
+  CHECK(pick(2.0, 0.5).index == 1);
+  CHECK(pick(2.0, 0.5).certain);
+  CHECK(pick(2.95, 0.1).index == 1);
+  CHECK_FALSE(pick(2.95, 0.1).certain);  // 0.05 below the boundary at 3
+  CHECK(pick(3.05, 0.1).index == 2);
+  CHECK_FALSE(pick(3.05, 0.1).certain);  // 0.05 above it
+  CHECK(pick(3.05, 0.01).certain);
+  CHECK(pick(10.5, 0.0).index == 3);  // unreached: the last nonzero weight, never certain
+  CHECK_FALSE(pick(10.5, 0.0).certain);
 }

@@ -12,7 +12,7 @@
 
 using unmask::index_t;
 
-TEST_CASE("thread_pool::parallel_for covers [0, n) in static parts", "[core][fast][thread_pool]") {
+TEST_CASE("thread_pool::parallel_for covers 0..n in static parts", "[core][fast][thread_pool]") {
   for (const index_t threads : {1, 2, 3, 5}) {
     unmask::thread_pool pool(threads);
     CHECK(pool.size() == threads);
@@ -29,7 +29,8 @@ TEST_CASE("thread_pool::parallel_for covers [0, n) in static parts", "[core][fas
         // Part t = [n t / T, n (t+1) / T) runs on one thread; distinct parts on distinct threads.
         for (index_t t = 0; t < threads; ++t) {
           const index_t b = n * t / threads, e = n * (t + 1) / threads;
-          for (index_t i = b + 1; i < e; ++i) CHECK(who[static_cast<std::size_t>(i)] == who[static_cast<std::size_t>(b)]);
+          for (index_t i = b + 1; i < e; ++i)
+            CHECK(who[static_cast<std::size_t>(i)] == who[static_cast<std::size_t>(b)]);
           if (t > 0 && b < e && n * (t - 1) / threads < b)
             CHECK(who[static_cast<std::size_t>(b)] != who[static_cast<std::size_t>(n * (t - 1) / threads)]);
         }

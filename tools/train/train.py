@@ -56,7 +56,9 @@ def make_batch(rng, excluded, token_budget, max_seq, long_fraction):
     return ids, start
 
 
-def diffusion_loss(model, ids, start, gen):
+def diffusion_loss(model, ids, start, gen, weighting="elbo"):
+    """elbo: LLaDA's CE x 1/t / answer length (unbiased, high variance at small t);
+    uniform: mean CE over all masked tokens of the batch (lower variance, biased)."""
     b, s = ids.shape
     t = (torch.arange(b, dtype=torch.float32) + torch.rand(b, generator=gen)) / b   # stratified
     t = t.clamp(min=1e-3)
@@ -66,25 +68,32 @@ def diffusion_loss(model, ids, start, gen):
     noisy = torch.where(masked, torch.full_like(ids, tok.MASK_ID), ids)
     logits = model(noisy)
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none").view(b, s)
+    if weighting == "uniform":
+        return (ce * masked).sum() / masked.sum().clamp(min=1)
     per_row = (ce * masked / t.unsqueeze(1)).sum(1) / answer.sum(1)
     return per_row.mean()
 
 
 @torch.no_grad()
-def greedy_decode(model, prompt_ids, gen_len, per_step=2):
-    """LLaDA low-confidence remasking over the whole canvas, `per_step` tokens a step."""
+def greedy_decode(model, prompt_ids, gen_len, per_step=2, block=32):
+    """LLaDA's semi-autoregressive low-confidence remasking: blocks of `block` positions
+    left to right, `per_step` most confident masks of the block committed per step."""
     x = torch.tensor([prompt_ids + [tok.MASK_ID] * gen_len])
-    for _ in range(gen_len):
-        m = x[0] == tok.MASK_ID
-        if not m.any():
-            break
-        p = model(x)[0].softmax(-1)
-        conf, pred = p.max(-1)
-        conf = torch.where(m, conf, torch.full_like(conf, -1.0))
-        k = min(per_step, int(m.sum()))
-        idx = conf.topk(k).indices
-        x[0, idx] = pred[idx]
-    return x[0, len(prompt_ids):].tolist()
+    p0 = len(prompt_ids)
+    for lo in range(p0, p0 + gen_len, block):
+        hi = min(lo + block, p0 + gen_len)
+        for _ in range(hi - lo):
+            m = x[0] == tok.MASK_ID
+            m[:lo] = False
+            m[hi:] = False
+            if not m.any():
+                break
+            p = model(x)[0].softmax(-1)
+            conf, pred = p.max(-1)
+            conf = torch.where(m, conf, torch.full_like(conf, -1.0))
+            idx = conf.topk(min(per_step, int(m.sum()))).indices
+            x[0, idx] = pred[idx]
+    return x[0, p0:].tolist()
 
 
 def heldout_accuracy(model, n, gen_len=128):
@@ -117,6 +126,7 @@ def main():
     ap.add_argument("--max-seq", type=int, default=192)
     ap.add_argument("--long-fraction", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--loss-weighting", choices=("elbo", "uniform"), default="elbo")
     ap.add_argument("--max-minutes", type=float, default=0,
                     help="wall-time budget: the lr schedule follows elapsed time and training stops there (0: steps only)")
     ap.add_argument("--eval-n", type=int, default=100, help="held-out problems decoded at the end")
@@ -164,7 +174,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         ids, start = make_batch(rng, excluded, args.token_budget, args.max_seq, args.long_fraction)
-        loss = diffusion_loss(model, ids, start, gen)
+        loss = diffusion_loss(model, ids, start, gen, args.loss_weighting)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

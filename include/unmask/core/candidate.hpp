@@ -18,7 +18,7 @@ struct candidate {
   double token_logit = 0;    ///< logit of `token` (after the logits transform)
   row_stats stats{};         ///< one-pass statistics of the position's logits
   bool commit = false;       ///< set by the schedule
-  std::span<const float> logits;  ///< the position's logits row (after guidance, before filters)
+  std::span<const float> logits;  ///< the position's logits row (after guidance and the transform's filters)
 
   /// Probability of the proposed token under the (transformed) logits.
   [[nodiscard]] double token_prob() const noexcept { return stats.prob_of_logit(token_logit); }

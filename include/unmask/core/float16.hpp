@@ -43,7 +43,7 @@ struct float16 {
     const std::uint32_t a = u & 0x7fffffffu;
     if (a > 0x7f800000u) return float16{static_cast<std::uint16_t>(sign | 0x7e00u | ((a >> 13) & 0x3ffu))};  // NaN
     if (a >= 0x477ff000u) return float16{static_cast<std::uint16_t>(sign | 0x7c00u)};  // rounds to >= 2^16: inf
-    if (a >= 0x38800000u) {  // normal half (>= 2^-14)
+    if (a >= 0x38800000u) {                                                            // normal half (>= 2^-14)
       const std::uint32_t r = a + 0xfffu + ((a >> 13) & 1u) - (112u << 23);
       return float16{static_cast<std::uint16_t>(sign | (r >> 13))};
     }

@@ -159,11 +159,17 @@ struct sampler {
   void validate_input(const token_buffer& c) const {
     validate();
     detail::require(c.rows() > 0, "canvas.rows()", c.rows(), "must be positive");
+    if (options.mask_id >= 0)
+      detail::require(c.mask_id() == options.mask_id, "canvas.mask_id()", c.mask_id(),
+                      "must be the mask id the sampler was configured with", errc::shape_mismatch);
     for (index_t r = 0; r < c.rows(); ++r) {
       if (options.equal_prompt_lengths)
         detail::require(c.prompt_length(r) == c.prompt_length(0), "prompt_length(row)", c.prompt_length(r),
                         "this preset needs every prompt of the batch to have the same length", errc::shape_mismatch);
       detail::require(c.gen_length(r) > 0, "gen_length(row)", c.gen_length(r), "must be positive");
+      if (options.gen_length > 0)
+        detail::require(c.gen_length(r) == options.gen_length, "gen_length(row)", c.gen_length(r),
+                        "must equal the gen_length the sampler was configured with", errc::shape_mismatch);
       const index_t need = c.prompt_length(r) + length.length_cap(c.gen_length(r));
       detail::require(need <= c.capacity(), "canvas.capacity()", c.capacity(),
                       "must hold prompt + the length policy's maximum generation length", errc::shape_mismatch);

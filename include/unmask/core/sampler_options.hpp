@@ -12,6 +12,8 @@ struct sampler_options {
   bool equal_prompt_lengths = false;  ///< reject batches whose prompts differ in length
   token_id eos_id = -1;               ///< for run_stats::effective_length (-1: every token counts)
   index_t max_steps = 0;              ///< 0: the bound derived from the policies
+  token_id mask_id = -1;              ///< the canvas must use this mask id (-1: any)
+  index_t gen_length = 0;             ///< every row must start with this many generated tokens (0: any)
   friend bool operator==(const sampler_options&, const sampler_options&) = default;
 };
 

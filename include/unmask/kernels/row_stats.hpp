@@ -55,7 +55,7 @@ template <class Acc = double>
         t = e * (t + s * d);
         s = e * s;
       }
-      m2 = m, i2 = i1;
+      if (i1 >= 0) m2 = m, i2 = i1;  // else keep the first -Inf seen as the runner-up
       m = l, i1 = v;
       s += 1;  // e^0, and t += 0
     } else {

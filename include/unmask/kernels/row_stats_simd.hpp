@@ -28,7 +28,7 @@ UNMASK_NAMESPACE_BEGIN
 /// Complexity: one read of the row, O(1) extra space. Deterministic for a given level
 /// (lanes and chunks are summed in a fixed order; no threads).
 template <class Acc = double, bool Entropy = true, class T>
-  requires detail::is_logit_type<T>
+requires detail::is_logit_type<T>
 [[nodiscard]] row_stats row_stats_simd(std::span<const T> row, simd_level level = best_simd_level()) noexcept {
   return detail::with_chunk_ops(level, [&](auto ops) {
     return detail::row_stats_chunked<Acc, Entropy, decltype(ops)>(row.data(), static_cast<index_t>(row.size()));

@@ -39,7 +39,7 @@ struct row_sample {
 /// temperature 0 gives the argmax. Thread pool and errors as score_rows.
 /// Complexity: one read of each row plus one chunk (1024 entries); no allocation.
 template <class Acc = double, bool Entropy = true, class T>
-  requires detail::is_logit_type<T>
+requires detail::is_logit_type<T>
 void sample_rows(const categorical& noise, std::span<const T> logits, index_t vocab, std::span<const index_t> rows,
                  std::span<const random_counter> where, std::span<row_sample> out, thread_pool* pool = nullptr,
                  simd_level level = best_simd_level()) {
@@ -63,9 +63,8 @@ void sample_rows(const categorical& noise, std::span<const T> logits, index_t vo
     at.stream = categorical::stream;
     const double u = philox_uniform(noise.seed, at);
     const double inv_t = 1.0 / noise.temperature;
-    const auto res = detail::with_chunk_ops(lv, [&](auto ops) {
-      return detail::sample_row_chunked<Acc, Entropy, decltype(ops)>(p, vocab, inv_t, u);
-    });
+    const auto res = detail::with_chunk_ops(
+        lv, [&](auto ops) { return detail::sample_row_chunked<Acc, Entropy, decltype(ops)>(p, vocab, inv_t, u); });
     o.token = res.token;
     o.token_logit = res.logit;
     o.stats = res.stats;

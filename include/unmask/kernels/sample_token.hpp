@@ -18,7 +18,7 @@ UNMASK_NAMESPACE_BEGIN
 /// lies within rounding (~1e-15 relative) of a cumulative boundary. Returns the token
 /// and its logit. Complexity: one read of the row plus one chunk; no allocation.
 template <class T>
-  requires detail::is_logit_type<T>
+requires detail::is_logit_type<T>
 [[nodiscard]] token_choice sample_token_simd(std::span<const T> row, double max1, double temperature, double u,
                                              simd_level level = best_simd_level()) noexcept {
   const auto n = static_cast<index_t>(row.size());

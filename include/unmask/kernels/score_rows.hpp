@@ -23,10 +23,9 @@ UNMASK_NAMESPACE_BEGIN
 /// writing anything) on shape errors or a row index out of range.
 /// Complexity: one read of each listed row; no allocation.
 template <class Acc = double, bool Entropy = true, class T>
-  requires detail::is_logit_type<T>
-void score_rows(std::span<const T> logits, index_t vocab, std::span<const index_t> rows,
-                std::span<position_stats> out, token_id tracked = -1, thread_pool* pool = nullptr,
-                simd_level level = best_simd_level()) {
+requires detail::is_logit_type<T>
+void score_rows(std::span<const T> logits, index_t vocab, std::span<const index_t> rows, std::span<position_stats> out,
+                token_id tracked = -1, thread_pool* pool = nullptr, simd_level level = best_simd_level()) {
   detail::check_rows(logits.size(), vocab, rows, out.size());
   detail::require(tracked < vocab, "tracked", tracked, "must be -1 or a token of the vocabulary");
   const simd_level lv = usable_simd_level(level);

@@ -21,7 +21,7 @@ UNMASK_NAMESPACE_BEGIN
 /// replacement (about k ln(n / k) on a random row, n log k worst case on an
 /// ascending one). Deterministic. Throws unmask::error on a bad k or a small heap.
 template <class T>
-  requires detail::is_logit_type<T>
+requires detail::is_logit_type<T>
 [[nodiscard]] float top_k_threshold(std::span<const T> row, index_t k, std::span<float> heap,
                                     simd_level level = best_simd_level()) {
   const auto n = static_cast<index_t>(row.size());
@@ -62,7 +62,8 @@ inline void top_k_filter(std::span<const float> in, std::span<float> out, index_
   }
   const float kth = top_k_threshold(in, k, heap, level);
   constexpr float lowest = std::numeric_limits<float>::lowest();
-  for (index_t v = 0; v < n; ++v) out[static_cast<std::size_t>(v)] = in[static_cast<std::size_t>(v)] < kth ? lowest : in[static_cast<std::size_t>(v)];
+  for (index_t v = 0; v < n; ++v)
+    out[static_cast<std::size_t>(v)] = in[static_cast<std::size_t>(v)] < kth ? lowest : in[static_cast<std::size_t>(v)];
 }
 
 UNMASK_NAMESPACE_END

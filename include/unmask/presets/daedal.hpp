@@ -70,7 +70,7 @@ template <class Score = low_confidence>
                                    .measure = measure}};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
   s.guidance = {.scale = p.cfg_scale};
-  s.options = {.stop_when_unchanged = true, .eos_id = p.eos_id};
+  s.options = {.stop_when_unchanged = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.initial_gen_length};
   detail::require(p.initial_gen_length > 0 && p.initial_gen_length <= p.max_gen_length, "initial_gen_length",
                   p.initial_gen_length, "must lie in [1, max_gen_length]");
   s.validate();

@@ -45,7 +45,7 @@ template <class Score = low_confidence>
   s.score = score;
   s.transform = {.shift = true, .temperature = p.temperature, .top_p = p.top_p, .top_k = p.top_k};
   s.noise = {.temperature = p.temperature > 0 ? 1.0 : 0.0, .seed = p.seed};
-  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id};
+  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id};
   s.validate();
   return s;
 }

@@ -40,7 +40,7 @@ fastdllm_sampler<Schedule> compose(const fastdllm_params& p, Schedule schedule) 
   s.schedule = schedule;
   s.block = {.length = p.block_length, .scan_from_start = false};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
-  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id};
+  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.gen_length};
   s.validate();
   return s;
 }

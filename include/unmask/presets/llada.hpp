@@ -53,7 +53,7 @@ template <class Score = low_confidence>
   s.block = {.length = p.block_length, .scan_from_start = true};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
   s.guidance = {.scale = p.cfg_scale};
-  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id};
+  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.gen_length};
   s.validate();
   return s;
 }

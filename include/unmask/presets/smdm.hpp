@@ -44,7 +44,7 @@ void common(S& s, const smdm_params& p) {
   detail::require(p.context_length > 0, "context_length", p.context_length, "must be positive");
   s.noise = {.temperature = p.temperature, .seed = p.seed};
   s.guidance = {.scale = p.cfg_scale};
-  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id};
+  s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id};
 }
 }  // namespace detail_smdm
 

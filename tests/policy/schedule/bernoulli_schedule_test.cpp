@@ -127,7 +127,7 @@ TEST_CASE("bernoulli_schedule coins depend on (seed, step, row, position) only",
   CHECK(coins(d) != coins(a));
 }
 
-TEST_CASE("bernoulli_schedule: window ends after `steps` steps; bad parameters throw", "[policy][schedule][smdm]") {
+TEST_CASE("bernoulli_schedule: window ends after `steps` steps and bad parameters throw", "[policy][schedule][smdm]") {
   const unmask::bernoulli_schedule s{.steps = 2};
   unmask::row_state st;
   st.window_step = 1;

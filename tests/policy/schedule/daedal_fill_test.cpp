@@ -56,7 +56,7 @@ TEST_CASE("daedal_fill re-scores without the mask token when every candidate pre
   CHECK(c[1].token == 3);
 }
 
-TEST_CASE("daedal_fill rejects thresholds outside [0, 1]", "[policy][schedule][daedal]") {
+TEST_CASE("daedal_fill rejects thresholds outside 0..1", "[policy][schedule][daedal]") {
   REQUIRE_THROWS_AS((unmask::daedal_fill{.high_threshold = 1.2}.validate()), unmask::error);
   REQUIRE_THROWS_AS((unmask::daedal_fill{.high_threshold = -0.1}.validate()), unmask::error);
 }

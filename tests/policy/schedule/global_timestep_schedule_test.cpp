@@ -170,7 +170,7 @@ TEST_CASE("global top-k equals a brute-force sort of the flattened batch", "[pol
   }
 }
 
-TEST_CASE("global_timestep_schedule: window ends after `steps` steps; bad parameters throw",
+TEST_CASE("global_timestep_schedule: window ends after `steps` steps and bad parameters throw",
           "[policy][schedule][smdm]") {
   const unmask::global_timestep_schedule s{.steps = 3, .eps = 1e-5};
   unmask::row_state st;

@@ -104,7 +104,8 @@ UNMASK_AVX2_INLINE __m256d exp_pd_checked(__m256d& d) {
 }
 
 UNMASK_AVX2_INLINE double hsum(__m256 a) {
-  const __m256d s = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(a)), _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)));
+  const __m256d s =
+      _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(a)), _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)));
   const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
   return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
@@ -267,44 +268,62 @@ struct chunk_ops_avx2 {
   }
 
   template <bool StatsF64, bool Safe, bool Entropy, class T>
-  [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_tempered(const T* p, index_t n, double m,
-                                                             double inv_t) noexcept {
+  [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     using namespace avx2;
-    const __m256d mv = _mm256_set1_pd(m), it = _mm256_set1_pd(inv_t);
-    const __m256 mf = _mm256_set1_ps(static_cast<float>(m));
-    __m256d sd = _mm256_setzero_pd(), td = sd, q0 = sd, q1 = sd;
-    __m256 sf = _mm256_setzero_ps(), tf = sf;
-    index_t v = 0;
-    for (; v + 8 <= n; v += 8) {
-      prefetch_ahead(p + n + v);
-      const __m256 x = load8(p + v);
-      const __m256d r0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv);
-      const __m256d r1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv);
-      __m256d u0 = _mm256_mul_pd(r0, it), u1 = _mm256_mul_pd(r1, it);
-      q0 = _mm256_add_pd(q0, exp_pd_checked<Safe>(u0));
-      q1 = _mm256_add_pd(q1, exp_pd_checked<Safe>(u1));
-      if constexpr (StatsF64) {
+    if constexpr (StatsF64) {
+      const __m256d mv = _mm256_set1_pd(m), it = _mm256_set1_pd(inv_t);
+      __m256d sd = _mm256_setzero_pd(), td = sd, q0 = sd, q1 = sd;
+      index_t v = 0;
+      for (; v + 8 <= n; v += 8) {
+        prefetch_ahead(p + n + v);
+        const __m256 x = load8(p + v);
+        const __m256d r0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv);
+        const __m256d r1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv);
+        __m256d u0 = _mm256_mul_pd(r0, it), u1 = _mm256_mul_pd(r1, it);
+        q0 = _mm256_add_pd(q0, exp_pd_checked<Safe>(u0));
+        q1 = _mm256_add_pd(q1, exp_pd_checked<Safe>(u1));
         __m256d d0 = r0, d1 = r1;
         const __m256d e0 = exp_pd_checked<Safe>(d0), e1 = exp_pd_checked<Safe>(d1);
         sd = _mm256_add_pd(sd, _mm256_add_pd(e0, e1));
         if constexpr (Entropy) td = _mm256_fmadd_pd(e0, d0, _mm256_fmadd_pd(e1, d1, td));
-      } else {
-        __m256 d = _mm256_sub_ps(x, mf);
-        const __m256 e = exp_ps_checked<Safe>(d);
-        sf = _mm256_add_ps(sf, e);
-        if constexpr (Entropy) tf = _mm256_fmadd_ps(e, d, tf);
       }
-    }
-    exp_sums r = chunk_ops_portable::sums_tempered<StatsF64, Safe, Entropy>(p + v, n - v, m, inv_t);
-    if constexpr (StatsF64) {
+      exp_sums r = chunk_ops_portable::sums_tempered<true, Safe, Entropy>(p + v, n - v, m, inv_t);
       r.s += hsum(sd);
       if constexpr (Entropy) r.t += hsum(td);
+      r.st += hsum(_mm256_add_pd(q0, q1));
+      return r;
     } else {
-      r.s += hsum(sf);
-      if constexpr (Entropy) r.t += hsum(tf);
+      const __m256 mf = _mm256_set1_ps(static_cast<float>(m)), itf = _mm256_set1_ps(static_cast<float>(inv_t));
+      __m256 s0 = _mm256_setzero_ps(), t0 = s0, b0 = s0, b1 = s0;
+      __m256d wd = _mm256_setzero_pd();  // tempered weights: float lanes of <= 4 terms, then double
+      index_t v = 0;
+      while (v + 16 <= n) {
+        __m256 w0 = _mm256_setzero_ps(), w1 = w0;
+        for (int k = 0; k < 4 && v + 16 <= n; ++k, v += 16) {
+          prefetch_ahead(p + n + v);
+          __m256 d0 = _mm256_sub_ps(load8(p + v), mf), d1 = _mm256_sub_ps(load8(p + v + 8), mf);
+          __m256 u0 = _mm256_mul_ps(d0, itf), u1 = _mm256_mul_ps(d1, itf);
+          const __m256 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
+          s0 = _mm256_add_ps(s0, _mm256_add_ps(e0, e1));
+          if constexpr (Entropy) t0 = _mm256_fmadd_ps(e0, d0, _mm256_fmadd_ps(e1, d1, t0));
+          const __m256 x0 = exp_ps_checked<Safe>(u0), x1 = exp_ps_checked<Safe>(u1);
+          w0 = _mm256_add_ps(w0, x0);
+          w1 = _mm256_add_ps(w1, x1);
+          b0 = _mm256_fnmadd_ps(x0, u0, b0);
+          b1 = _mm256_fnmadd_ps(x1, u1, b1);
+        }
+        wd = _mm256_add_pd(wd, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w0)),
+                                             _mm256_cvtps_pd(_mm256_castps256_ps128(w1))));
+        wd = _mm256_add_pd(wd, _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w0, 1)),
+                                             _mm256_cvtps_pd(_mm256_extractf128_ps(w1, 1))));
+      }
+      exp_sums r = chunk_ops_portable::sums_tempered<false, Safe, Entropy>(p + v, n - v, m, inv_t);
+      r.s += hsum(s0);
+      if constexpr (Entropy) r.t += hsum(t0);
+      r.st += hsum(wd);
+      r.sb += hsum(b0) + hsum(b1);
+      return r;
     }
-    r.st += hsum(_mm256_add_pd(q0, q1));
-    return r;
   }
 
   template <class T>
@@ -318,7 +337,8 @@ struct chunk_ops_avx2 {
       const __m256 x = load8(p + v);
       __m256d k0, k1;
       const __m256d u0 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv), it), k0);
-      const __m256d u1 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), it), k1);
+      const __m256d u1 =
+          clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), it), k1);
       q0 = _mm256_add_pd(q0, exp_pd(u0, k0));
       q1 = _mm256_add_pd(q1, exp_pd(u1, k1));
     }
@@ -334,7 +354,8 @@ struct chunk_ops_avx2 {
       const __m256 x = load8(p + v);
       __m256d k0, k1;
       const __m256d u0 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), mv), it), k0);
-      const __m256d u1 = clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), it), k1);
+      const __m256d u1 =
+          clamp_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), mv), it), k1);
       _mm256_storeu_pd(out + v, exp_pd(u0, k0));
       _mm256_storeu_pd(out + v + 4, exp_pd(u1, k1));
     }

@@ -24,6 +24,12 @@ UNMASK_AVX512_INLINE __m512 max_ps(__m512 a, __m512 b) { return _mm512_mask_max_
 UNMASK_AVX512_INLINE __m512 min_ps(__m512 a, __m512 b) { return _mm512_mask_min_ps(b, 0xffff, a, b); }
 UNMASK_AVX512_INLINE __m512d max_pd(__m512d a, __m512d b) { return _mm512_mask_max_pd(b, 0xff, a, b); }
 UNMASK_AVX512_INLINE __m512d cvt_pd(__m256 a) { return _mm512_mask_cvtps_pd(_mm512_setzero_pd(), 0xff, a); }
+UNMASK_AVX512_INLINE __m256 lower8(__m512 a) {
+  return _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xf, _mm512_castps_pd(a), 0));
+}
+UNMASK_AVX512_INLINE __m256 upper8(__m512 a) {
+  return _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xf, _mm512_castps_pd(a), 1));
+}
 UNMASK_AVX512_INLINE __m512i slli48(__m512i a) { return _mm512_maskz_slli_epi64(0xff, a, 48); }
 
 // Pulls the bytes that follow the chunk (the next chunk, or the next row) toward L1
@@ -54,16 +60,19 @@ UNMASK_AVX512_INLINE __m256 load8(const float16* p) {
 UNMASK_AVX512_INLINE __m512 exp_ps(__m512 d, __mmask16 keep) {
   using namespace expc;
   const __m512 magic = _mm512_set1_ps(magic_f);
-  const __m512 kf = _mm512_fmadd_ps(d, _mm512_set1_ps(log2e_f), magic);
+  const __m512 kf = _mm512_fmadd_ps(d, _mm512_set1_ps(log2e16_f), magic);
   const __m512 nf = _mm512_sub_ps(kf, magic);
-  __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_hi_f), d);
-  r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_lo_f), r);
-  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(g3), r, _mm512_set1_ps(g2));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(g1));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(g0));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_maskz_scalef_ps(keep, p, nf);
+  __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_hi_f), d);
+  r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_lo_f), r);
+  const __m512i kbits = _mm512_castps_si512(kf);
+  const __m512 tab = _mm512_maskz_permutexvar_ps(0xffff, kbits, _mm512_load_ps(exp2_j16_f));  // low 4 bits of n
+  const __m512 h = _mm512_fmadd_ps(_mm512_set1_ps(k1), r, _mm512_set1_ps(k0));
+  const __m512 q = _mm512_fmadd_ps(h, _mm512_mul_ps(r, r), r);
+  const __m512 e = _mm512_fmadd_ps(tab, q, tab);
+  // 2^(n >> 4): n sits in the low bits of kf; (bits << 19) & ~(15 << 19) = (n >> 4) << 23.
+  const __m512i scale =
+      _mm512_and_si512(_mm512_maskz_slli_epi32(0xffff, kbits, 19), _mm512_set1_epi32(static_cast<int>(0xff800000u)));
+  return _mm512_castsi512_ps(_mm512_maskz_add_epi32(keep, _mm512_castps_si512(e), scale));
 }
 
 UNMASK_AVX512_INLINE __m512d exp_pd(__m512d d, __mmask8 keep) {
@@ -298,42 +307,59 @@ struct chunk_ops_avx512 {
   }
 
   template <bool StatsF64, bool Safe, bool Entropy, class T>
-  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m,
-                                                               double inv_t) noexcept {
+  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     using namespace avx512;
-    const __m512d mv = _mm512_set1_pd(m), it = _mm512_set1_pd(inv_t);
-    const __m512 mf = _mm512_set1_ps(static_cast<float>(m));
-    __m512d sd = _mm512_setzero_pd(), td = sd, q0 = sd, q1 = sd;
-    __m512 sf = _mm512_setzero_ps(), tf = sf;
-    index_t v = 0;
-    for (; v + 16 <= n; v += 16) {
-      prefetch_ahead(p + n + v);
-      const __m512d r0 = _mm512_sub_pd(cvt_pd(load8(p + v)), mv), r1 = _mm512_sub_pd(cvt_pd(load8(p + v + 8)), mv);
-      __m512d u0 = _mm512_mul_pd(r0, it), u1 = _mm512_mul_pd(r1, it);
-      q0 = _mm512_add_pd(q0, exp_pd_checked<Safe>(u0));
-      q1 = _mm512_add_pd(q1, exp_pd_checked<Safe>(u1));
-      if constexpr (StatsF64) {
+    if constexpr (StatsF64) {
+      const __m512d mv = _mm512_set1_pd(m), it = _mm512_set1_pd(inv_t);
+      __m512d sd = _mm512_setzero_pd(), td = sd, q0 = sd, q1 = sd;
+      index_t v = 0;
+      for (; v + 16 <= n; v += 16) {
+        prefetch_ahead(p + n + v);
+        const __m512d r0 = _mm512_sub_pd(cvt_pd(load8(p + v)), mv), r1 = _mm512_sub_pd(cvt_pd(load8(p + v + 8)), mv);
+        __m512d u0 = _mm512_mul_pd(r0, it), u1 = _mm512_mul_pd(r1, it);
+        q0 = _mm512_add_pd(q0, exp_pd_checked<Safe>(u0));
+        q1 = _mm512_add_pd(q1, exp_pd_checked<Safe>(u1));
         __m512d d0 = r0, d1 = r1;
         const __m512d e0 = exp_pd_checked<Safe>(d0), e1 = exp_pd_checked<Safe>(d1);
         sd = _mm512_add_pd(sd, _mm512_add_pd(e0, e1));
         if constexpr (Entropy) td = _mm512_fmadd_pd(e0, d0, _mm512_fmadd_pd(e1, d1, td));
-      } else {
-        __m512 d = _mm512_sub_ps(load16(p + v), mf);
-        const __m512 e = exp_ps_checked<Safe>(d);
-        sf = _mm512_add_ps(sf, e);
-        if constexpr (Entropy) tf = _mm512_fmadd_ps(e, d, tf);
       }
-    }
-    exp_sums r = chunk_ops_portable::sums_tempered<StatsF64, Safe, Entropy>(p + v, n - v, m, inv_t);
-    if constexpr (StatsF64) {
+      exp_sums r = chunk_ops_portable::sums_tempered<true, Safe, Entropy>(p + v, n - v, m, inv_t);
       r.s += hsum(sd);
       if constexpr (Entropy) r.t += hsum(td);
+      r.st += hsum(_mm512_add_pd(q0, q1));
+      return r;
     } else {
-      r.s += hsum(sf);
-      if constexpr (Entropy) r.t += hsum(tf);
+      const __m512 mf = _mm512_set1_ps(static_cast<float>(m)), itf = _mm512_set1_ps(static_cast<float>(inv_t));
+      __m512 s0 = _mm512_setzero_ps(), t0 = s0, b0 = s0, b1 = s0;
+      __m512d wd = _mm512_setzero_pd();  // tempered weights: float lanes of <= 4 terms, then double
+      index_t v = 0;
+      while (v + 32 <= n) {
+        __m512 w0 = _mm512_setzero_ps(), w1 = w0;
+        for (int k = 0; k < 4 && v + 32 <= n; ++k, v += 32) {
+          prefetch_ahead(p + n + v);
+          prefetch_ahead(p + n + v + 16);
+          __m512 d0 = _mm512_sub_ps(load16(p + v), mf), d1 = _mm512_sub_ps(load16(p + v + 16), mf);
+          __m512 u0 = _mm512_mul_ps(d0, itf), u1 = _mm512_mul_ps(d1, itf);
+          const __m512 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
+          s0 = _mm512_add_ps(s0, _mm512_add_ps(e0, e1));
+          if constexpr (Entropy) t0 = _mm512_fmadd_ps(e0, d0, _mm512_fmadd_ps(e1, d1, t0));
+          const __m512 x0 = exp_ps_checked<Safe>(u0), x1 = exp_ps_checked<Safe>(u1);
+          w0 = _mm512_add_ps(w0, x0);
+          w1 = _mm512_add_ps(w1, x1);
+          b0 = _mm512_fnmadd_ps(x0, u0, b0);
+          b1 = _mm512_fnmadd_ps(x1, u1, b1);
+        }
+        wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(lower8(w0)), cvt_pd(lower8(w1))));
+        wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(upper8(w0)), cvt_pd(upper8(w1))));
+      }
+      exp_sums r = chunk_ops_portable::sums_tempered<false, Safe, Entropy>(p + v, n - v, m, inv_t);
+      r.s += hsum(s0);
+      if constexpr (Entropy) r.t += hsum(t0);
+      r.st += hsum(wd);
+      r.sb += hsum(_mm512_add_ps(b0, b1));
+      return r;
     }
-    r.st += hsum(_mm512_add_pd(q0, q1));
-    return r;
   }
 
   template <class T>

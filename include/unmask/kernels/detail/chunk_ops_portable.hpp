@@ -77,17 +77,31 @@ struct chunk_ops_portable {
     }
     return {s, t, s};
   }
-  /// s, t (float or double per StatsF64) and st = sum exp((x - m) inv_t) in double.
-  /// Safe: both the untempered and the tempered arguments are above their cut-offs.
+  /// StatsF64: s, t and st = sum exp((x - m) inv_t), all double exponentials.
+  /// Otherwise s, t as sums_f32 and st = sum of float exponentials w of the float
+  /// argument u = fl(fl(x - m) fl(inv_t)), with sb = sum w |u| for the error bound (every
+  /// level computes u this way). Safe: every argument (untempered and tempered) is
+  /// above its cut-off.
   template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     exp_sums r;
     if constexpr (StatsF64) {
       r = sums_f64<Safe, Entropy>(p, n, m);
+      r.st = sum_tempered(p, n, m, inv_t);
     } else {
-      r = sums_f32<Safe, Entropy>(p, n, static_cast<float>(m));
+      const auto mf = static_cast<float>(m), itf = static_cast<float>(inv_t);
+      r = sums_f32<Safe, Entropy>(p, n, mf);
+      double st = 0, sb = 0;
+      for (index_t v = 0; v < n; ++v) {
+        const float u = (to_f32(p[v]) - mf) * itf;
+        if (!(u >= exp_cut_f32)) continue;
+        const float w = std::exp(u);
+        st += static_cast<double>(w);
+        sb -= static_cast<double>(w) * static_cast<double>(u);
+      }
+      r.st = st;
+      r.sb = sb;
     }
-    r.st = sum_tempered(p, n, m, inv_t);
     return r;
   }
   /// sum of exp((x - m) inv_t) in double (the tempered normaliser alone).

@@ -20,7 +20,8 @@ inline constexpr index_t stats_chunk = 1024;
 
 /// Input element types of the kernels.
 template <class T>
-inline constexpr bool is_logit_type = std::is_same_v<T, float> || std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
+inline constexpr bool is_logit_type =
+    std::is_same_v<T, float> || std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
 
 template <class T>
 [[nodiscard]] constexpr float to_f32(T x) noexcept {
@@ -60,9 +61,21 @@ struct chunk_range {
 
 /// Sums over a chunk against a reference max m: s = sum e, t = sum e (x - m) with
 /// e = exp(x - m); st = sum exp((x - m) / T) (the tempered normaliser, when asked).
+/// With float tempered weights, |st - exact| <= tempered_rel_bound st +
+/// tempered_arg_bound sb (see sample_row_chunked).
 struct exp_sums {
   double s = 0, t = 0, st = 0;
+  double sb = 0;  ///< float tempered weights only: sum w |u| (u = (x - m) / T), for the error bound
 };
+
+/// Error bounds of a chunk's float tempered weight sum (every simd level), in units of
+/// 2^-24 relative: each exponential within 4 of exp of its float argument (exhaustive
+/// over every float in [-86, 0]: 1.8 AVX-512, 2.8 AVX2; std::exp < 1), float lane sums
+/// of at most 4 terms before they move to double lanes (3 roundings; the double sums
+/// add < 1e-15), and the argument u = fl(fl(x - m) fl(1/T)) off by three roundings,
+/// so w = exp(u) by 3 |u| (first order; 3.1 leaves room for the second).
+inline constexpr double tempered_rel_bound = (4 + 3) * 0x1.0p-24;
+inline constexpr double tempered_arg_bound = 3.1 * 0x1.0p-24;
 
 }  // namespace detail
 UNMASK_NAMESPACE_END

@@ -1,5 +1,5 @@
 // unmask: constants of the vectorised exp (range reduction, polynomials, 2^(j/16) table).
-// Shared by the AVX2 and AVX-512 kernels so both compute the same exponentials.
+// Shared by the AVX2 and AVX-512 kernels (float: a polynomial for AVX2, a table for AVX-512).
 #pragma once
 
 #include <unmask/core/config.hpp>
@@ -12,11 +12,26 @@ namespace detail::expc {
 // least-squares (Chebyshev nodes) fit of (e^r - 1 - r)/r^2, max relative error 1.2e-7
 // in exact arithmetic, oscillating in sign over r (so sums of many terms are within
 // ~1 ulp). Degree 6 (3.8e-9) measured 8% slower on the 256 x 126 464 score benchmark.
+// Used by the AVX2 path.
 inline constexpr float log2e_f = 0x1.715476p+0f;
 inline constexpr float ln2_hi_f = 0x1.62e430p-1f;
 inline constexpr float ln2_lo_f = -0x1.05c610p-29f;
 inline constexpr float magic_f = 0x1.8p23f;  // adding it rounds to an integer held in the low mantissa bits
 inline constexpr float g0 = 0x1.fffdc0p-2f, g1 = 0x1.55567cp-3f, g2 = 0x1.573bb0p-5f, g3 = 0x1.11154cp-7f;
+
+// float with a table (AVX-512, one vpermps): exp(d) = 2^(n/16) (1 + q(r)),
+// n = round(16 d log2 e), r = d - n ln2/16 (two-part), |r| <= ln2/32,
+// q = r + r^2 (k0 + k1 r): a weighted least-squares fit of (e^r - 1 - r)/r^2, max
+// relative error 1.6e-9; measured max error of the whole exp 1.8 ulp over [-86, 0]
+// (2.8 for the polynomial form above) and 7% faster.
+inline constexpr float log2e16_f = 0x1.715476p+4f;
+inline constexpr float ln2_16_hi_f = 0x1.62e430p-5f;
+inline constexpr float ln2_16_lo_f = -0x1.05c610p-33f;
+inline constexpr float k0 = 0x1.000222p-1f, k1 = 0x1.555646p-3f;
+alignas(64) inline constexpr float exp2_j16_f[16] = {0x1.000000p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f,
+                                                     0x1.306fe0p+0f, 0x1.3dea64p+0f, 0x1.4bfdaep+0f, 0x1.5ab07ep+0f,
+                                                     0x1.6a09e6p+0f, 0x1.7a1148p+0f, 0x1.8ace54p+0f, 0x1.9c4918p+0f,
+                                                     0x1.ae89fap+0f, 0x1.c199bep+0f, 0x1.d5818ep+0f, 0x1.ea4afap+0f};
 
 // double: exp(d) = 2^(n/16) (1 + q(r)), n = round(16 d / ln2), r = d - n ln2/16 with
 // one FMA (ln2/16 rounded to double: the reduction error n 1.5e-18 is < 1 ulp of the

@@ -64,7 +64,7 @@ template <class Acc, bool Entropy, class Ops, class T>
   if constexpr (std::is_same_v<Acc, double>) {
     const double md = static_cast<double>(m);
     return static_cast<double>(chunk_min) - md >= exp_cut_f64 ? Ops::template sums_f64<true, Entropy>(p, len, md)
-                                                               : Ops::template sums_f64<false, Entropy>(p, len, md);
+                                                              : Ops::template sums_f64<false, Entropy>(p, len, md);
   } else {
     return chunk_min - m >= exp_cut_f32 ? Ops::template sums_f32<true, Entropy>(p, len, m)
                                         : Ops::template sums_f32<false, Entropy>(p, len, m);

@@ -25,14 +25,24 @@ struct sample_result {
   return c > stats_chunk ? c : stats_chunk;
 }
 
+/// Where an inverse-CDF search ended: the index (-1: every weight 0) and whether the
+/// target was more than `margin` away from the cumulative sums on both sides of it.
+struct pick_result {
+  index_t index = -1;
+  bool certain = true;
+};
+
 /// Inverse CDF over weights w_v = exp((x_v - m) inv_t) given per-chunk weight sums
 /// cw[0, nc) (chunks of `chunk` entries): the first v whose running sum exceeds
 /// `target`, skipping zero weights; whole chunks below the target are skipped by their
-/// sums and only the crossing chunk is re-read. If rounding leaves the target
-/// unreached, the last entry of nonzero weight. -1 when every weight is 0.
+/// sums and only the crossing chunk is re-read (double exponentials). If rounding
+/// leaves the target unreached, the last entry of nonzero weight. `certain` is false
+/// when the target lies within `margin` of the running sum just before or just after
+/// the chosen entry (or was unreached): then sums off by less than margin / 2 could
+/// have chosen another entry.
 template <class Ops, class T>
-[[nodiscard]] index_t inverse_cdf_pick(const T* p, index_t n, index_t chunk, const double* cw, index_t nc, double m,
-                                       double inv_t, double target) noexcept {
+[[nodiscard]] pick_result inverse_cdf_pick(const T* p, index_t n, index_t chunk, const double* cw, index_t nc, double m,
+                                           double inv_t, double target, double margin = 0) noexcept {
   double acc = 0;
   alignas(64) double w[stats_chunk];
   for (index_t k = 0; k < nc; ++k) {
@@ -46,8 +56,9 @@ template <class Ops, class T>
       Ops::exps_tempered(p + b + sb, sl, m, inv_t, w);
       for (index_t v = 0; v < sl; ++v) {
         if (w[v] == 0) continue;
+        const double before = acc;
         acc += w[v];
-        if (acc > target) return b + sb + v;
+        if (acc > target) return {b + sb + v, target - before > margin && acc - target > margin};
       }
     }
   }
@@ -55,10 +66,10 @@ template <class Ops, class T>
     const index_t b = std::max<index_t>(0, e - stats_chunk), len = e - b;
     Ops::exps_tempered(p + b, len, m, inv_t, w);
     for (index_t v = len - 1; v >= 0; --v)
-      if (w[v] != 0) return b + v;
+      if (w[v] != 0) return {b + v, false};
     e = b;
   }
-  return -1;
+  return {-1, false};
 }
 
 /// Samples v with probability exp((x_v - max) inv_t) / Z when the row's max is known
@@ -75,29 +86,38 @@ template <class Ops, class T>
     cw[nc] = Ops::sum_tempered(p + b, std::min(chunk, n - b), max1, inv_t);
     z += cw[nc];
   }
-  return inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, max1, inv_t, u * z);
+  return inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, max1, inv_t, u * z).index;
 }
 
 /// Samples v with probability exp((x_v - max) inv_t) / Z using the uniform u: the
 /// first v (in index order) whose running sum exceeds u Z, skipping zero weights; the
 /// last nonzero-weight entry if rounding leaves u Z unreached (categorical's rule).
 /// Alongside: row_stats of the untempered row in Acc (sum p log p only with Entropy).
-/// inv_t > 0.
+/// inv_t > 0. Acc = double or inv_t = 1: double weights throughout. Acc = float: the
+/// pass takes float exponentials for the statistics and for the tempered weights, with
+/// a rigorous bound on the error of the weight sums; the crossing chunk is re-read in
+/// double, and when u Z falls within that bound of a cumulative sum (the bound is
+/// ~1e-6 of Z; a few percent of the rows of a flat distribution) the weights are
+/// recomputed in double before deciding, so the token is the one double weights give.
 template <class Acc, bool Entropy, class Ops, class T>
 [[nodiscard]] sample_result sample_row_chunked(const T* p, index_t n, double inv_t, double u) noexcept {
   constexpr float ninf = -std::numeric_limits<float>::infinity();
   constexpr index_t max_chunks = 256;
+  const bool approx = !std::is_same_v<Acc, double> && inv_t != 1.0;
   const index_t chunk = sample_chunk(n);
   float cmax[max_chunks];  // the running max a chunk's tempered sum is relative to
   double cw[max_chunks];   // the chunk's tempered sum, then its weight relative to the final max
+  double cb[max_chunks];   // approx: the chunk's sum w |u|, then its error bound
   top2_state g;
   float m = ninf;
   double s = 0, t = 0;
   index_t nc = 0;
+  const auto itf = static_cast<float>(inv_t);
   for (index_t b = 0; b < n; b += chunk, ++nc) {
     const index_t len = std::min(chunk, n - b);
     cmax[nc] = ninf;
     cw[nc] = 0;
+    cb[nc] = 0;
     const chunk_range cr = Ops::range(p + b, len);
     const float cm = cr.max;
     if (!(cm < std::numeric_limits<float>::infinity())) {
@@ -116,19 +136,25 @@ template <class Acc, bool Entropy, class Ops, class T>
       m = cm;
     }
     exp_sums es;
-    const double md = static_cast<double>(m), lo = static_cast<double>(cr.min) - md;
+    const double md = static_cast<double>(m);
     if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
       es = chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m);
+    } else if (approx) {
+      const float lo = cr.min - m;  // as the kernels compute it
+      const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
+      es = safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
+                : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t);
     } else {
-      constexpr bool f64 = std::is_same_v<Acc, double>;
-      const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64 && cr.min - m >= exp_cut_f32;
-      es = safe ? Ops::template sums_tempered<f64, true, Entropy>(p + b, len, md, inv_t)
-                : Ops::template sums_tempered<f64, false, Entropy>(p + b, len, md, inv_t);
+      const double lo = static_cast<double>(cr.min) - md;
+      const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
+      es = safe ? Ops::template sums_tempered<true, true, Entropy>(p + b, len, md, inv_t)
+                : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t);
     }
     s += es.s;
     t += es.t;
     cmax[nc] = m;
     cw[nc] = es.st;
+    cb[nc] = es.sb;
   }
   sample_result out;
   out.stats = finish_row_stats(p, n, g, m, s, t, Entropy);
@@ -137,15 +163,42 @@ template <class Acc, bool Entropy, class Ops, class T>
   if (!out.stats.valid()) return out;
 
   const double md = static_cast<double>(m);
-  double z = 0;
+  double z = 0, bound = 0;
   for (index_t k = 0; k < nc; ++k) {
-    if (cw[k] > 0) cw[k] *= std::exp((static_cast<double>(cmax[k]) - md) * inv_t);
+    if (cw[k] > 0) {
+      // The kernel's arguments were relative to cmax[k]; rescaling to the final max is
+      // a double multiplication, so the bound scales with the sum.
+      const double f = std::exp((static_cast<double>(cmax[k]) - md) * inv_t);
+      cb[k] = f * (tempered_rel_bound * cw[k] + tempered_arg_bound * cb[k]);
+      cw[k] *= f;
+    }
     z += cw[k];
+    bound += cb[k];
   }
-  const index_t v = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
-  if (v >= 0) {
-    out.token = static_cast<token_id>(v);
-    out.logit = to_f32(p[v]);
+  pick_result pick;
+  if (approx) {
+    // With e_c the error of chunk c's sum (|e_c| <= its bound), the gap between u Z and
+    // the running sum before the crossing chunk c* is off by (1 - u) sum_{c < c*} e_c -
+    // u sum_{c >= c*} e_c, at most the total bound (within the crossing chunk the weights
+    // are double). Flushed weights (argument below the float cut-off) are < n e^-86 in
+    // all, and the double sums here and in categorical::pick round by < 1e-13 of z.
+    const double margin = bound + 1e-13 * z + static_cast<double>(n) * 1e-37;
+    pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z, margin);
+    if (!pick.certain) {  // decide with double weights
+      z = 0;
+      for (index_t k = 0; k < nc; ++k) {
+        const index_t b = k * chunk;
+        cw[k] = Ops::sum_tempered(p + b, std::min(chunk, n - b), md, inv_t);
+        z += cw[k];
+      }
+      pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
+    }
+  } else {
+    pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
+  }
+  if (pick.index >= 0) {
+    out.token = static_cast<token_id>(pick.index);
+    out.logit = to_f32(p[pick.index]);
   }
   return out;
 }

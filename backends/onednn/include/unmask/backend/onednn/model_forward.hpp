@@ -28,6 +28,22 @@
 UNMASK_NAMESPACE_BEGIN
 namespace onednn {
 
+/// The hyperparameters of a LLaDA-architecture model (config.json's d_model, n_layers,
+/// n_heads, mlp_hidden_size, vocab_size, rope_theta, rms_norm_eps).
+struct llada_dims {
+  index_t d_model = 0, n_layers = 0, n_heads = 0, mlp_hidden = 0, vocab = 0;
+  double rope_theta = 10000.0, rms_norm_eps = 1e-5;
+  friend bool operator==(const llada_dims&, const llada_dims&) = default;
+};
+
+/// How llada_forward runs: the weights' type and what it keeps.
+struct llada_options {
+  dnnl::memory::data_type weights = dnnl::memory::data_type::f32;  ///< f32 or bf16
+  index_t max_shapes = 4;   ///< sequence lengths whose primitives are kept
+  index_t head_chunk = 64;  ///< rows per head matmul
+  friend bool operator==(const llada_options&, const llada_options&) = default;
+};
+
 /// LLaDA's architecture (Nie et al. 2025, modeling_llada.py, block_type "llama"):
 /// token embedding, n_layers pre-RMSNorm blocks of bidirectional multi-head attention
 /// with rotate-half RoPE and a SwiGLU MLP, a final RMSNorm and an untied output head;
@@ -55,19 +71,8 @@ namespace onednn {
 /// Deterministic for a fixed oneDNN thread count. Not thread-safe.
 class llada_forward {
  public:
-  /// The hyperparameters (config.json's d_model, n_layers, n_heads, mlp_hidden_size,
-  /// vocab_size, rope_theta, rms_norm_eps).
-  struct dims {
-    index_t d_model = 0, n_layers = 0, n_heads = 0, mlp_hidden = 0, vocab = 0;
-    double rope_theta = 10000.0, rms_norm_eps = 1e-5;
-    friend bool operator==(const dims&, const dims&) = default;
-  };
-  struct options {
-    dnnl::memory::data_type weights = dnnl::memory::data_type::f32;  ///< f32 or bf16
-    index_t max_shapes = 4;   ///< sequence lengths whose primitives are kept
-    index_t head_chunk = 64;  ///< rows per head matmul
-    friend bool operator==(const options&, const options&) = default;
-  };
+  using dims = llada_dims;
+  using options = llada_options;
 
   /// Reads every tensor through `weights.floats(name, shape)` (a std::vector<float> of
   /// that shape, row-major; e.g. unmask_model::safetensors_file). Throws unmask::error on

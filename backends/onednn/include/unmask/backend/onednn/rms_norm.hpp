@@ -19,10 +19,12 @@ namespace onednn {
 /// RMSNorm of every row of x ([rows x dim] f32, dense row-major) with weight w (dim),
 /// written to y ([rows x dim], f32 or bf16: the source type of the matmul that reads
 /// it, so no separate conversion pass): y = (x * w) / sqrt(mean(x^2) + eps).
-/// The backend's own loop, not primitives: in oneDNN 2.6 a reduction over the rows
-/// runs its reference implementation and the per-row broadcast binary has no jit
-/// kernel for a bf16 destination (docs/backends.md). The mean of squares accumulates in
-/// double. Cost: two reads of x and one write of y. Deterministic.
+/// The backend's own loop, not primitives: with oneDNN 2.6 on the benchmark machine the
+/// sum-of-squares reduction (reduction_norm_lp_power_p_sum) picks the reference
+/// implementation, the per-row broadcast binary (x * r) has no jit kernel for a bf16
+/// destination, and a matmul with a per-row binary post-op falls back to the reference
+/// matmul (docs/backends.md). The mean of squares accumulates in double.
+/// Cost: two reads of x and one write of y. Deterministic.
 class rms_norm {
  public:
   rms_norm(index_t rows, index_t dim, double eps, dnnl::memory::data_type out_type)
