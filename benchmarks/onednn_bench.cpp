@@ -3,6 +3,8 @@
 // and the sampler step with the oneDNN score backend. Built only with unmask::onednn linked.
 #if defined(UNMASK_HAS_ONEDNN_BACKEND)
 
+#include "../tests/onednn/random_llada.hpp"
+#include "bench_logits.hpp"
 #include <unmask/backend/onednn/context.hpp>
 #include <unmask/backend/onednn/memory_view.hpp>
 #include <unmask/backend/onednn/model_forward.hpp>
@@ -10,9 +12,6 @@
 #include <unmask/backend/onednn/score_plan.hpp>
 #include <unmask/core/sampler.hpp>
 #include <unmask/presets/llada.hpp>
-
-#include "../tests/onednn/random_llada.hpp"
-#include "bench_logits.hpp"
 
 #if __has_include(<Eigen/Dense>) && __has_include("model/tiny_mdm.hpp")
 #include "model/safetensors.hpp"
@@ -75,7 +74,8 @@ void BM_OneDNN_ScoreSoftmaxPrimitive(benchmark::State& st) {
   const auto src = on::wrap(ctx, std::span<const float>(block), {rows, vocab});
   const dnnl::memory dst(on::row_major_desc({rows, vocab}, dt::f32), ctx.engine());
   const auto pd = dnnl::softmax_v2_forward::primitive_desc(
-      {dnnl::prop_kind::forward_inference, dnnl::algorithm::softmax_log, src.get_desc(), dst.get_desc(), 1}, ctx.engine());
+      {dnnl::prop_kind::forward_inference, dnnl::algorithm::softmax_log, src.get_desc(), dst.get_desc(), 1},
+      ctx.engine());
   const dnnl::softmax_v2_forward prim(pd);
   const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
   std::vector<unmask::row_stats> out(static_cast<std::size_t>(rows));
@@ -107,7 +107,8 @@ void BM_OneDNN_ScoreSoftmaxPrimitive(benchmark::State& st) {
     benchmark::DoNotOptimize(out.data());
     if (!checked) {  // the alternative must compute the same thing to be a fair rival
       for (index_t r = 0; r < rows; ++r) {
-        const auto want = unmask::row_stats_of<double>(std::span<const float>(block.data() + r * vocab, static_cast<std::size_t>(vocab)));
+        const auto want = unmask::row_stats_of<double>(
+            std::span<const float>(block.data() + r * vocab, static_cast<std::size_t>(vocab)));
         const auto& o = out[static_cast<std::size_t>(r)];
         if (o.top1 != want.top1 || o.top2 != want.top2 || std::abs(o.lse - want.lse) > 1e-4 ||
             std::abs(o.sum_p_log_p - want.sum_p_log_p) > 1e-3) {
@@ -122,13 +123,9 @@ void BM_OneDNN_ScoreSoftmaxPrimitive(benchmark::State& st) {
   unmask_bench::set_counters(st, rows, vocab);
 }
 
-void score_shapes(benchmark::internal::Benchmark* b) {
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
-}
+void score_shapes(benchmark::internal::Benchmark* b) { b->Unit(benchmark::kMillisecond)->UseRealTime(); }
 
-BENCHMARK(BM_OneDNN_ScorePlan)
-    ->ArgsProduct({{32, 256}, {126464}, {0, 1}, {0, 1}})
-    ->Apply(score_shapes);
+BENCHMARK(BM_OneDNN_ScorePlan)->ArgsProduct({{32, 256}, {126464}, {0, 1}, {0, 1}})->Apply(score_shapes);
 BENCHMARK(BM_OneDNN_ScoreSoftmaxPrimitive)->ArgsProduct({{32, 256}, {126464}, {0, 1}})->Apply(score_shapes);
 
 // ---------------------------------------------------------------------------
@@ -141,9 +138,14 @@ enum class impl { eigen, onednn_f32, onednn_bf16 };
 template <class Model>
 void forward_loop(benchmark::State& st, Model& m, index_t S, index_t vocab) {
   std::vector<unmask::token_id> tokens(static_cast<std::size_t>(S));
-  for (index_t i = 0; i < S; ++i) tokens[static_cast<std::size_t>(i)] = static_cast<unmask::token_id>((i * 7 + 3) % vocab);
+  for (index_t i = 0; i < S; ++i)
+    tokens[static_cast<std::size_t>(i)] = static_cast<unmask::token_id>((i * 7 + 3) % vocab);
   std::vector<float> logits(static_cast<std::size_t>(S * vocab));
-  unmask::forward_row row{.tokens = tokens, .logits_begin = 0, .logits_end = S, .window_begin = 0, .window_end = S,
+  unmask::forward_row row{.tokens = tokens,
+                          .logits_begin = 0,
+                          .logits_end = S,
+                          .window_begin = 0,
+                          .window_end = S,
                           .logits = logits.data()};
   const unmask::forward_request req{.step = 0, .vocab = vocab, .rows = std::span(&row, 1)};
   m(req);  // warm: primitives for this length, pages touched
@@ -156,8 +158,13 @@ void forward_loop(benchmark::State& st, Model& m, index_t S, index_t vocab) {
 
 // One LLaDA-8B-shaped layer (d 4096, 32 heads, SwiGLU 12288, RoPE theta 5e5) with random
 // weights; a 64-token vocabulary keeps the head negligible. Built once per implementation.
-const on::llada_forward::dims layer_8b{.d_model = 4096, .n_layers = 1, .n_heads = 32, .mlp_hidden = 12288, .vocab = 64,
-                                       .rope_theta = 500000.0, .rms_norm_eps = 1e-5};
+const on::llada_forward::dims layer_8b{.d_model = 4096,
+                                       .n_layers = 1,
+                                       .n_heads = 32,
+                                       .mlp_hidden = 12288,
+                                       .vocab = 64,
+                                       .rope_theta = 500000.0,
+                                       .rms_norm_eps = 1e-5};
 
 const unmask_test::random_llada& layer_8b_weights() {
   static const unmask_test::random_llada w(layer_8b, 8);
@@ -167,7 +174,9 @@ const unmask_test::random_llada& layer_8b_weights() {
 on::llada_forward& onednn_model(impl k, const on::llada_forward::dims& dm, const unmask_test::random_llada& w) {
   static std::unique_ptr<on::llada_forward> f32, bf16;
   auto& slot = k == impl::onednn_f32 ? f32 : bf16;
-  if (!slot) slot = std::make_unique<on::llada_forward>(dm, w, on::llada_forward::options{.weights = k == impl::onednn_f32 ? dt::f32 : dt::bf16});
+  if (!slot)
+    slot = std::make_unique<on::llada_forward>(
+        dm, w, on::llada_forward::options{.weights = k == impl::onednn_f32 ? dt::f32 : dt::bf16});
   return *slot;
 }
 
@@ -192,9 +201,24 @@ void BM_OneDNN_Forward_8BLayer(benchmark::State& st) {
     forward_loop(st, onednn_model(K, layer_8b, w), S, layer_8b.vocab);
   }
 }
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::eigen)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::onednn_f32)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::onednn_bf16)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::eigen)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::onednn_f32)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_8BLayer, impl::onednn_bf16)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
 
 // The bundled tiny model (models/tiny-mdm), whole forward.
 template <impl K>
@@ -221,9 +245,21 @@ void BM_OneDNN_Forward_TinyMdm(benchmark::State& st) {
   st.SkipWithError("built without Eigen / tools/model on the include path");
 #endif
 }
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::eigen)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_f32)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_bf16)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::eigen)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_f32)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_bf16)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // ---------------------------------------------------------------------------
 // Sampler step: one LLaDA step scoring `rows` masked positions of a LLaDA-vocabulary
@@ -236,7 +272,8 @@ struct fixed_block_model {
   index_t vocab = 0;
   void operator()(const unmask::forward_request& req) const {
     for (const auto& fr : req.rows)
-      std::memcpy(fr.logits, block, static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
+      std::memcpy(fr.logits, block,
+                  static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
   }
 };
 
@@ -262,7 +299,10 @@ void one_step(benchmark::State& st, const Sampler& s, index_t rows, index_t voca
 }
 
 auto llada_one_step(index_t rows, index_t vocab) {
-  return unmask::presets::llada({.steps = 1, .gen_length = rows, .block_length = rows, .seed = 1,
+  return unmask::presets::llada({.steps = 1,
+                                 .gen_length = rows,
+                                 .block_length = rows,
+                                 .seed = 1,
                                  .mask_id = static_cast<unmask::token_id>(vocab - 1),
                                  .eos_id = static_cast<unmask::token_id>(vocab - 2)});
 }
@@ -275,13 +315,20 @@ void BM_OneDNN_Step_LLaDA_ScoreBackend(benchmark::State& st) {
   const index_t rows = st.range(0), vocab = st.range(1);
   const auto s = llada_one_step(rows, vocab);
   on::context ctx;
-  const on::score_plan plan(ctx, rows + 4, vocab, dt::f32, {.float64 = st.range(3) != 0, .entropy = false, .threads = st.range(2)});
-  using with_onednn = unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length),
-                                      decltype(s.noise), decltype(s.guidance), decltype(s.transform), on::score_backend>;
-  one_step(st, with_onednn{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {&plan}, s.options},
+  const on::score_plan plan(ctx, rows + 4, vocab, dt::f32,
+                            {.float64 = st.range(3) != 0, .entropy = false, .threads = st.range(2)});
+  using with_onednn =
+      unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
+                      decltype(s.guidance), decltype(s.transform), on::score_backend>;
+  one_step(st,
+           with_onednn{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {&plan}, s.options},
            rows, vocab);
 }
-BENCHMARK(BM_OneDNN_Step_LLaDA_Portable)->Args({32, 126464})->Args({256, 126464})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OneDNN_Step_LLaDA_Portable)
+    ->Args({32, 126464})
+    ->Args({256, 126464})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_OneDNN_Step_LLaDA_ScoreBackend)
     ->ArgsProduct({{32, 256}, {126464}, {1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)

@@ -71,7 +71,7 @@ TEST_CASE("sample_rows picks categorical::pick's token", "[kernels][fast][sample
           const std::span<const float> row(block.data() + i * vocab, static_cast<std::size_t>(vocab));
           stats[static_cast<std::size_t>(i)] = unmask::row_stats_of<double>(row);
           want[static_cast<std::size_t>(i)] =
-              noise.pick(row, stats[static_cast<std::size_t>(i)], where[static_cast<std::size_t>(i)]);
+              noise.pick_reference(row, stats[static_cast<std::size_t>(i)], where[static_cast<std::size_t>(i)]);
         }
         for (const simd_level lv : levels) {
           std::vector<unmask::row_sample> o64(rows), o32(rows);
@@ -107,7 +107,7 @@ TEST_CASE("sample_token_simd picks categorical::pick's token, long rows included
       for (const double t : {0.5, 1.0, 3.0}) {
         const unmask::categorical noise{.temperature = t, .seed = 5};
         random_counter where{.stream = 0, .step = 1, .row = 0, .position = static_cast<std::uint32_t>(r)};
-        const auto want = noise.pick(row, s, where);
+        const auto want = noise.pick_reference(row, s, where);
         where.stream = unmask::categorical::stream;
         const double u = unmask::philox_uniform(5, where);
         for (const simd_level lv : levels) {

@@ -10,7 +10,7 @@
 namespace on = unmask::onednn;
 using dt = dnnl::memory::data_type;
 
-TEST_CASE("onednn memory_view: wrap and view share the caller's buffer", "[onednn][memory]") {
+TEST_CASE("memory_view: wrap and view share the caller's buffer", "[onednn][memory]") {
   on::context ctx;
   std::vector<float> a(12);
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
@@ -33,7 +33,7 @@ TEST_CASE("onednn memory_view: wrap and view share the caller's buffer", "[onedn
   CHECK(on::element_bytes(dt::bf16) == 2);
 }
 
-TEST_CASE("onednn memory_view: a bf16 view sees what a oneDNN reorder wrote", "[onednn][memory]") {
+TEST_CASE("memory_view: a bf16 view sees what a oneDNN reorder wrote", "[onednn][memory]") {
   on::context ctx;
   std::vector<float> f{1.0f, -2.25f, 3.0e5f, 1.0f / 3.0f, -0.0f, 65504.0f};
   std::vector<unmask::bfloat16> b(f.size());
@@ -45,7 +45,7 @@ TEST_CASE("onednn memory_view: a bf16 view sees what a oneDNN reorder wrote", "[
   for (std::size_t i = 0; i < f.size(); ++i) CHECK(b[i] == unmask::bfloat16::from_float(f[i]));
 }
 
-TEST_CASE("onednn memory_view: wrong types, shapes and layouts are errors", "[onednn][memory][errors]") {
+TEST_CASE("memory_view: wrong types, shapes and layouts are errors", "[onednn][memory][errors]") {
   on::context ctx;
   std::vector<float> a(12);
   CHECK_THROWS_AS(on::wrap(ctx, std::span<float>(a), {5, 3}), unmask::error);

@@ -3,11 +3,9 @@
 // Tolerance f32: |onednn - eigen| <= 1e-4 + 1e-4 |eigen| per logit (float32, another
 // summation order). bf16 weights and matmul inputs (8 significant bits): per sequence,
 // max |onednn - eigen| <= 2e-2 max |eigen| (measured: 3e-3 on the random models).
-#include "onednn/random_llada.hpp"
-
 #include "model/safetensors.hpp"
 #include "model/tiny_mdm.hpp"
-
+#include "onednn/random_llada.hpp"
 #include <unmask/backend/onednn/model_forward.hpp>
 #include <unmask/core/philox.hpp>
 
@@ -61,10 +59,16 @@ double compare(const std::vector<float>& got, const unmask_model::tiny_mdm::matr
 
 }  // namespace
 
-TEST_CASE("onednn llada_forward: same logits as the Eigen forward on random weights", "[onednn][model]") {
+TEST_CASE("llada_forward: same logits as the Eigen forward on random weights", "[onednn][model]") {
   const std::vector<on::llada_forward::dims> shapes{
       {.d_model = 64, .n_layers = 2, .n_heads = 4, .mlp_hidden = 96, .vocab = 50},
-      {.d_model = 48, .n_layers = 1, .n_heads = 2, .mlp_hidden = 160, .vocab = 131, .rope_theta = 500000.0, .rms_norm_eps = 1e-6},
+      {.d_model = 48,
+       .n_layers = 1,
+       .n_heads = 2,
+       .mlp_hidden = 160,
+       .vocab = 131,
+       .rope_theta = 500000.0,
+       .rms_norm_eps = 1e-6},
   };
   std::uint64_t seed = 1;
   for (const auto& dm : shapes) {
@@ -82,12 +86,13 @@ TEST_CASE("onednn llada_forward: same logits as the Eigen forward on random weig
         const auto toks = tokens_of(S, dm.vocab, static_cast<std::uint32_t>(S));
         worst = std::max(worst, compare(m.logits(toks), eigen.logits(toks), type == dt::f32));
       }
-      WARN("d_model " << dm.d_model << (type == dt::f32 ? " f32" : " bf16") << ": max |onednn - eigen| / max |eigen| = " << worst);
+      WARN("d_model " << dm.d_model << (type == dt::f32 ? " f32" : " bf16")
+                      << ": max |onednn - eigen| / max |eigen| = " << worst);
     }
   }
 }
 
-TEST_CASE("onednn llada_forward: the model concept writes exactly the wanted rows", "[onednn][model]") {
+TEST_CASE("llada_forward: the model concept writes exactly the wanted rows", "[onednn][model]") {
   const on::llada_forward::dims dm{.d_model = 32, .n_layers = 1, .n_heads = 2, .mlp_hidden = 64, .vocab = 40};
   const unmask_test::random_llada w(dm, 9);
   on::llada_forward m(dm, w, {.head_chunk = 8});
@@ -97,10 +102,15 @@ TEST_CASE("onednn llada_forward: the model concept writes exactly the wanted row
   for (const auto& [lo, hi] : std::vector<std::pair<index_t, index_t>>{{0, 30}, {3, 21}, {25, 30}, {29, 30}, {7, 8}}) {
     CAPTURE(lo, hi);
     std::vector<float> out(static_cast<std::size_t>((hi - lo) * V + 1), 12345.0f);  // one guard value past the end
-    unmask::forward_row row{.tokens = toks, .logits_begin = lo, .logits_end = hi, .window_begin = lo, .window_end = hi,
+    unmask::forward_row row{.tokens = toks,
+                            .logits_begin = lo,
+                            .logits_end = hi,
+                            .window_begin = lo,
+                            .window_end = hi,
                             .logits = out.data()};
     m(unmask::forward_request{.step = 0, .vocab = V, .rows = std::span(&row, 1)});
-    for (index_t i = 0; i < (hi - lo) * V; ++i) REQUIRE(out[static_cast<std::size_t>(i)] == full[static_cast<std::size_t>(lo * V + i)]);
+    for (index_t i = 0; i < (hi - lo) * V; ++i)
+      REQUIRE(out[static_cast<std::size_t>(i)] == full[static_cast<std::size_t>(lo * V + i)]);
     CHECK(out.back() == 12345.0f);
   }
   CHECK(m.prepare(30) > 0);
@@ -114,14 +124,15 @@ TEST_CASE("onednn llada_forward: the model concept writes exactly the wanted row
   row.tokens = bad;
   row.logits_end = 1;
   CHECK_THROWS_AS(m(unmask::forward_request{.vocab = V, .rows = std::span(&row, 1)}), unmask::error);
-  CHECK_THROWS_AS(on::llada_forward({.d_model = 30, .n_layers = 1, .n_heads = 4, .mlp_hidden = 8, .vocab = 4}, w), unmask::error);
+  CHECK_THROWS_AS(on::llada_forward({.d_model = 30, .n_layers = 1, .n_heads = 4, .mlp_hidden = 8, .vocab = 4}, w),
+                  unmask::error);
   CHECK_THROWS_AS(on::llada_forward(dm, w, {.weights = dt::s8}), unmask::error);
   auto other = dm;
   other.mlp_hidden = 65;  // the tensors no longer fit
   CHECK_THROWS_AS(on::llada_forward(other, w), unmask::error);
 }
 
-TEST_CASE("onednn llada_forward: the bundled tiny-mdm checkpoint gives the Eigen forward's logits", "[onednn][model]") {
+TEST_CASE("llada_forward: the bundled tiny-mdm checkpoint gives the Eigen forward's logits", "[onednn][model]") {
   const std::string dir = std::string(UNMASK_SOURCE_DIR) + "/models/tiny-mdm";
   REQUIRE(std::filesystem::exists(dir + "/model.safetensors"));
   auto eigen = unmask_model::tiny_mdm::load(dir);

@@ -50,12 +50,14 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace
 
-TEST_CASE("onednn linear: every epilogue in f32 and bf16 matches a plain loop", "[onednn][ops]") {
+TEST_CASE("linear: every epilogue in f32 and bf16 matches a plain loop", "[onednn][ops]") {
   on::context ctx;
   constexpr index_t rows = 37, in = 70, out = 53;
-  const auto x = normal(rows * in, 1), w = normal(out * in, 2, 0.12), other = normal(rows * out, 3), y0 = normal(rows * out, 4);
+  const auto x = normal(rows * in, 1), w = normal(out * in, 2, 0.12), other = normal(rows * out, 3),
+             y0 = normal(rows * out, 4);
   for (const dt type : {dt::f32, dt::bf16}) {
-    for (const auto post : {on::epilogue::none, on::epilogue::swish, on::epilogue::multiply, on::epilogue::accumulate}) {
+    for (const auto post :
+         {on::epilogue::none, on::epilogue::swish, on::epilogue::multiply, on::epilogue::accumulate}) {
       // The up projection of SwiGLU writes the next matmul's type; the others write f32.
       const dt dst_type = post == on::epilogue::multiply ? type : dt::f32;
       CAPTURE(static_cast<int>(type), static_cast<int>(post));
@@ -64,13 +66,16 @@ TEST_CASE("onednn linear: every epilogue in f32 and bf16 matches a plain loop", 
       const auto xr = bf ? rounded(x) : x, wr = bf ? rounded(w) : w;
       std::vector<bfloat16> xb = to_bf16(x), wb = to_bf16(w), yb(static_cast<std::size_t>(rows * out));
       std::vector<float> xf = x, wf = w, yf = y0, of = other;
-      const auto xm = bf ? on::wrap(ctx, std::span<bfloat16>(xb), {rows, in}) : on::wrap(ctx, std::span<float>(xf), {rows, in});
-      const dnnl::memory wm(lin.weights_desc(), ctx.engine(), bf ? static_cast<void*>(wb.data()) : static_cast<void*>(wf.data()));
+      const auto xm =
+          bf ? on::wrap(ctx, std::span<bfloat16>(xb), {rows, in}) : on::wrap(ctx, std::span<float>(xf), {rows, in});
+      const dnnl::memory wm(lin.weights_desc(), ctx.engine(),
+                            bf ? static_cast<void*>(wb.data()) : static_cast<void*>(wf.data()));
       const auto ym = dst_type == dt::bf16 ? on::wrap(ctx, std::span<bfloat16>(yb), {rows, out})
                                            : on::wrap(ctx, std::span<float>(yf), {rows, out});
       const auto om = on::wrap(ctx, std::span<float>(of), {rows, out});
       const auto sp = scratch_for(ctx, lin.scratchpad_desc());
-      lin.execute(ctx.stream(), post == on::epilogue::multiply ? lin.arguments(xm, wm, ym, sp, om) : lin.arguments(xm, wm, ym, sp));
+      lin.execute(ctx.stream(),
+                  post == on::epilogue::multiply ? lin.arguments(xm, wm, ym, sp, om) : lin.arguments(xm, wm, ym, sp));
       ctx.wait();
       for (index_t r = 0; r < rows; ++r)
         for (index_t o = 0; o < out; ++o) {
@@ -94,7 +99,7 @@ TEST_CASE("onednn linear: every epilogue in f32 and bf16 matches a plain loop", 
   }
 }
 
-TEST_CASE("onednn linear: rejects wrong shapes and types before running", "[onednn][ops][errors]") {
+TEST_CASE("linear: rejects wrong shapes and types before running", "[onednn][ops][errors]") {
   on::context ctx;
   CHECK_THROWS_AS(on::linear(ctx, 0, 4, 4, dt::f32, dt::f32), unmask::error);
   CHECK_THROWS_AS(on::linear(ctx, 2, 4, 4, dt::f32, dt::bf16, on::epilogue::accumulate), unmask::error);
@@ -108,14 +113,14 @@ TEST_CASE("onednn linear: rejects wrong shapes and types before running", "[oned
   const auto badm = on::wrap(ctx, std::span<float>(bad), {3, 3});
   const auto sp = scratch_for(ctx, lin.scratchpad_desc());
   CHECK_NOTHROW(lin.arguments(xm, wm, ym, sp, om));
-  CHECK_THROWS_AS(lin.arguments(xm, wm, ym, sp), unmask::error);           // multiply needs `other`
-  CHECK_THROWS_AS(lin.arguments(xm, wm, badm, sp, om), unmask::error);     // wrong dst shape
-  CHECK_THROWS_AS(lin.arguments(xm, wm, ym, sp, badm), unmask::error);     // wrong other shape
-  CHECK_THROWS_AS(lin.arguments(ym, wm, ym, sp, om), unmask::error);       // wrong src shape
-  CHECK_THROWS_AS(lin.arguments(xm, xm, ym, sp, om), unmask::error);       // x is not the weights layout
+  CHECK_THROWS_AS(lin.arguments(xm, wm, ym, sp), unmask::error);        // multiply needs `other`
+  CHECK_THROWS_AS(lin.arguments(xm, wm, badm, sp, om), unmask::error);  // wrong dst shape
+  CHECK_THROWS_AS(lin.arguments(xm, wm, ym, sp, badm), unmask::error);  // wrong other shape
+  CHECK_THROWS_AS(lin.arguments(ym, wm, ym, sp, om), unmask::error);    // wrong src shape
+  CHECK_THROWS_AS(lin.arguments(xm, xm, ym, sp, om), unmask::error);    // x is not the weights layout
 }
 
-TEST_CASE("onednn attention: RoPE + softmax attention matches a plain loop", "[onednn][ops]") {
+TEST_CASE("attention: RoPE + softmax attention matches a plain loop", "[onednn][ops]") {
   on::context ctx;
   for (const index_t seq : {1, 9, 40}) {
     constexpr index_t heads = 3, hd = 8, d = heads * hd;
@@ -126,7 +131,8 @@ TEST_CASE("onednn attention: RoPE + softmax attention matches a plain loop", "[o
     on::attention att(ctx, seq, heads, hd, theta);
     const auto sp = scratch_for(ctx, att.scratchpad_desc());
     att.bind(sp);
-    att.execute(ctx.stream(), on::wrap(ctx, std::span<float>(qkv), {seq, 3 * d}), on::wrap(ctx, std::span<float>(y), {seq, d}));
+    att.execute(ctx.stream(), on::wrap(ctx, std::span<float>(qkv), {seq, 3 * d}),
+                on::wrap(ctx, std::span<float>(y), {seq, d}));
     ctx.wait();
     // Reference in double (angles from the same float32 inv_freq as PyTorch).
     auto rot = [&](index_t p, index_t which, index_t h, index_t i) {
@@ -149,14 +155,15 @@ TEST_CASE("onednn attention: RoPE + softmax attention matches a plain loop", "[o
         for (auto& e : s) z += (e = std::exp(e - m));
         for (index_t i = 0; i < hd; ++i) {
           double want = 0;
-          for (index_t t = 0; t < seq; ++t) want += s[static_cast<std::size_t>(t)] / z * qkv[static_cast<std::size_t>(t * 3 * d + 2 * d + h * hd + i)];
+          for (index_t t = 0; t < seq; ++t)
+            want += s[static_cast<std::size_t>(t)] / z * qkv[static_cast<std::size_t>(t * 3 * d + 2 * d + h * hd + i)];
           REQUIRE(std::abs(y[static_cast<std::size_t>(p * d + h * hd + i)] - want) <= 2e-5 * (1 + std::abs(want)));
         }
       }
   }
 }
 
-TEST_CASE("onednn attention: errors name the parameter", "[onednn][ops][errors]") {
+TEST_CASE("attention: errors name the parameter", "[onednn][ops][errors]") {
   on::context ctx;
   CHECK_THROWS_AS(on::attention(ctx, 4, 2, 3, 1e4), unmask::error);  // odd head_dim
   CHECK_THROWS_AS(on::attention(ctx, 0, 2, 4, 1e4), unmask::error);
@@ -171,12 +178,13 @@ TEST_CASE("onednn attention: errors name the parameter", "[onednn][ops][errors]"
   CHECK_NOTHROW(att.execute(ctx.stream(), q, o));
 }
 
-TEST_CASE("onednn rms_norm: f32 and bf16 output match a plain loop", "[onednn][ops]") {
+TEST_CASE("rms_norm: f32 and bf16 output match a plain loop", "[onednn][ops]") {
   on::context ctx;
   constexpr index_t rows = 13, dim = 96;
   constexpr double eps = 1e-5;
   auto x = normal(rows * dim, 6, 3.0);
-  for (index_t i = 0; i < dim; ++i) x[static_cast<std::size_t>(4 * dim + i)] = 0.0f;  // an all-zero row: eps keeps it finite
+  for (index_t i = 0; i < dim; ++i)
+    x[static_cast<std::size_t>(4 * dim + i)] = 0.0f;  // an all-zero row: eps keeps it finite
   const auto w = normal(dim, 7);
   const auto xm = on::wrap(ctx, std::span<float>(x), {rows, dim});
   std::vector<float> yf(x.size());
@@ -185,7 +193,8 @@ TEST_CASE("onednn rms_norm: f32 and bf16 output match a plain loop", "[onednn][o
   on::rms_norm(rows, dim, eps, dt::bf16)(xm, w, on::wrap(ctx, std::span<bfloat16>(yb), {rows, dim}));
   for (index_t r = 0; r < rows; ++r) {
     double ss = 0;
-    for (index_t i = 0; i < dim; ++i) ss += static_cast<double>(x[static_cast<std::size_t>(r * dim + i)]) * x[static_cast<std::size_t>(r * dim + i)];
+    for (index_t i = 0; i < dim; ++i)
+      ss += static_cast<double>(x[static_cast<std::size_t>(r * dim + i)]) * x[static_cast<std::size_t>(r * dim + i)];
     const double inv = 1.0 / std::sqrt(ss / dim + eps);
     for (index_t i = 0; i < dim; ++i) {
       const auto k = static_cast<std::size_t>(r * dim + i);

@@ -8,7 +8,6 @@
 #include "replay/discrete.hpp"
 #include "replay/smdm.hpp"
 #include "replay/trace.hpp"
-
 #include <unmask/backend/onednn/context.hpp>
 #include <unmask/backend/onednn/memory_view.hpp>
 #include <unmask/backend/onednn/score_backend.hpp>
@@ -72,9 +71,10 @@ unmask_replay::result replay(const unmask_replay::trace& t) {
     lp.mask_id = mask;
     lp.eos_id = eos;
     const auto canvas = unmask_replay::canvas_from(t, lp.gen_length);
-    if (p.value("remasking", std::string("low_confidence")) == "random")
-      return run(t, presets::llada(lp, unmask::random_score{}), canvas);
-    return run(t, presets::llada(lp), canvas);
+    const auto remasking = p.value("remasking", std::string("low_confidence"));
+    if (remasking == "low_confidence") return run(t, presets::llada(lp), canvas);
+    if (remasking == "random") return run(t, presets::llada(lp, unmask::random_score{}), canvas);
+    return {false, "remasking '" + remasking + "' is not supported"};
   }
   if (t.algorithm == "fastdllm.generate") {
     presets::fastdllm_params fp;
@@ -84,6 +84,8 @@ unmask_replay::result replay(const unmask_replay::trace& t) {
     fp.temperature = number_or(p, "temperature", 0.0);
     fp.mask_id = mask;
     fp.eos_id = eos;
+    if (p.value("remasking", std::string("low_confidence")) != "low_confidence")
+      return {false, "remasking not supported"};
     const auto canvas = unmask_replay::canvas_from(t, fp.gen_length);
     if (p.contains("threshold") && !p.at("threshold").is_null())
       return run(t, presets::fastdllm_threshold(fp, p.at("threshold").get<double>()), canvas);
@@ -100,11 +102,14 @@ unmask_replay::result replay(const unmask_replay::trace& t) {
     dp.top_k = static_cast<index_t>(number_or(p, "top_k", 0.0));
     dp.mask_id = mask;
     dp.eos_id = eos;
-    const auto canvas = unmask_replay::canvas_from(t, p.at("max_length").get<index_t>() - static_cast<index_t>(prompts.at(0).size()));
+    const auto canvas =
+        unmask_replay::canvas_from(t, p.at("max_length").get<index_t>() - static_cast<index_t>(prompts.at(0).size()));
     const auto alg = p.value("alg", std::string("origin"));
+    if (number_or(p, "alg_temp", 0.0) != 0.0) return {false, "alg_temp > 0 is not supported"};
+    if (alg == "maskgit_plus") return run(t, presets::dream(dp), canvas);
     if (alg == "topk_margin") return run(t, presets::dream(dp, unmask::margin_score{}), canvas);
     if (alg == "entropy") return run(t, presets::dream(dp, unmask::neg_entropy_score{}), canvas);
-    return run(t, presets::dream(dp), canvas);
+    return {false, "Dream alg '" + alg + "' is not supported"};
   }
   if (t.algorithm == "daedal.generate") {
     presets::daedal_params dp;
@@ -132,6 +137,8 @@ unmask_replay::result replay(const unmask_replay::trace& t) {
     sp.eps = number_or(p, "eps", 1e-5);
     sp.mask_id = mask;
     sp.eos_id = eos;
+    if (p.value("alg", std::string("origin")) != "greddy" || sp.temperature != 0.0)
+      return {false, "only SMDM's greedy alg at temperature 0 replays exactly"};
     return run(t, presets::smdm_greedy(sp), presets::smdm_canvas(prompts, sp, vocab));
   }
   return {false, "no oneDNN replay for algorithm " + t.algorithm};
@@ -139,7 +146,7 @@ unmask_replay::result replay(const unmask_replay::trace& t) {
 
 }  // namespace
 
-TEST_CASE("onednn score_plan: every recorded logits row gives row_stats_of's statistics", "[onednn][score][replay]") {
+TEST_CASE("score_plan: every recorded logits row gives row_stats_of's statistics", "[onednn][score][replay]") {
   on::context ctx;
   std::size_t traces = 0, continuous = 0, rows_checked = 0;
   for (const auto& path : trace_paths()) {
@@ -169,8 +176,10 @@ TEST_CASE("onednn score_plan: every recorded logits row gives row_stats_of's sta
     pb.run(on::wrap(ctx, std::span<unmask::bfloat16>(b), {rows, vocab}), ob);
     for (index_t r = 0; r < rows; ++r) {
       const auto k = static_cast<std::size_t>(r);
-      const auto want = unmask::row_stats_of<double>(std::span<const float>(t.blob.data() + r * vocab, static_cast<std::size_t>(vocab)));
-      const auto wantb = unmask::row_stats_of<double>(std::span<const float>(widened.data() + r * vocab, static_cast<std::size_t>(vocab)));
+      const auto want = unmask::row_stats_of<double>(
+          std::span<const float>(t.blob.data() + r * vocab, static_cast<std::size_t>(vocab)));
+      const auto wantb = unmask::row_stats_of<double>(
+          std::span<const float>(widened.data() + r * vocab, static_cast<std::size_t>(vocab)));
       const auto& got = of[k].stats;
       CAPTURE(r);
       REQUIRE(got.valid() == want.valid());
@@ -189,10 +198,11 @@ TEST_CASE("onednn score_plan: every recorded logits row gives row_stats_of's sta
     ++traces;
   }
   CHECK(traces >= 20);
-  WARN(traces << " discrete traces, " << rows_checked << " logits rows; " << continuous << " continuous (RDLM) traces skipped");
+  WARN(traces << " discrete traces, " << rows_checked << " logits rows; " << continuous
+              << " continuous (RDLM) traces skipped");
 }
 
-TEST_CASE("onednn score_backend: every discrete trace replays exactly", "[onednn][score][replay]") {
+TEST_CASE("score_backend: every discrete trace replays exactly", "[onednn][score][replay]") {
   std::size_t replayed = 0;
   for (const auto& path : trace_paths()) {
     const auto t = unmask_replay::load_trace(path);

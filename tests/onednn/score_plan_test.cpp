@@ -30,7 +30,7 @@ std::vector<float> tricky_block(index_t rows, index_t vocab) {
     l[i] = static_cast<float>(2.5 * unmask::philox_normal(5, {.stream = 21}, static_cast<std::uint32_t>(i)));
   auto at = [&](index_t r, index_t v) -> float& { return l[static_cast<std::size_t>(r * vocab + v)]; };
   const float ninf = -std::numeric_limits<float>::infinity();
-  at(1, 7) = at(1, 900) = 20.0f;                 // tie for the max: lower index first
+  at(1, 7) = at(1, 900) = 20.0f;                    // tie for the max: lower index first
   at(2, 3) = 20.0f, at(2, 10) = at(2, 11) = 19.0f;  // tie for second place
   for (index_t v = 0; v < vocab; v += 3) at(3, v) = ninf;
   for (index_t v = 0; v < vocab; ++v) at(4, v) = v == 17 ? 1.0f : ninf;
@@ -68,7 +68,7 @@ void same_stats(const unmask::row_stats& got, std::span<const float> row, double
 
 }  // namespace
 
-TEST_CASE("onednn score_plan: f32 memory, every row and chosen rows, equal row_stats_of", "[onednn][score]") {
+TEST_CASE("score_plan: f32 memory, every row and chosen rows, equal row_stats_of", "[onednn][score]") {
   on::context ctx;
   constexpr index_t rows = 12, vocab = 3001;
   auto block = tricky_block(rows, vocab);
@@ -90,11 +90,12 @@ TEST_CASE("onednn score_plan: f32 memory, every row and chosen rows, equal row_s
       const std::vector<index_t> which{9, 0, 4, 4};
       std::vector<unmask::position_stats> some(which.size());
       plan.run(m, which, some);
-      for (std::size_t i = 0; i < which.size(); ++i) CHECK(some[i].stats == out[static_cast<std::size_t>(which[i])].stats);
+      for (std::size_t i = 0; i < which.size(); ++i)
+        CHECK(some[i].stats == out[static_cast<std::size_t>(which[i])].stats);
     }
 }
 
-TEST_CASE("onednn score_plan: bf16 memory equals row_stats_of of the widened values", "[onednn][score]") {
+TEST_CASE("score_plan: bf16 memory equals row_stats_of of the widened values", "[onednn][score]") {
   on::context ctx;
   constexpr index_t rows = 7, vocab = 5000;
   const auto f = tricky_block(rows, vocab);
@@ -124,7 +125,7 @@ TEST_CASE("onednn score_plan: bf16 memory equals row_stats_of of the widened val
   }
 }
 
-TEST_CASE("onednn score_plan: shape errors are thrown before anything is written", "[onednn][score][errors]") {
+TEST_CASE("score_plan: shape errors are thrown before anything is written", "[onednn][score][errors]") {
   on::context ctx;
   CHECK_THROWS_AS(on::score_plan(ctx, 0, 10, dt::f32), unmask::error);
   CHECK_THROWS_AS(on::score_plan(ctx, 2, 10, dt::s8), unmask::error);
@@ -143,13 +144,15 @@ TEST_CASE("onednn score_plan: shape errors are thrown before anything is written
   CHECK_THROWS_AS(plan.run(on::wrap(ctx, std::span<unmask::bfloat16>(bb), {2, 10}), out), unmask::error);
 }
 
-TEST_CASE("onednn score_backend: a sampler run equals the portable backend's", "[onednn][score][sampler]") {
+TEST_CASE("score_backend: a sampler run equals the portable backend's", "[onednn][score][sampler]") {
   on::context ctx;
   constexpr index_t vocab = 500;
-  const auto s = unmask::presets::llada({.steps = 8, .gen_length = 16, .block_length = 8, .mask_id = 499, .eos_id = 498});
+  const auto s =
+      unmask::presets::llada({.steps = 8, .gen_length = 16, .block_length = 8, .mask_id = 499, .eos_id = 498});
   const on::score_plan plan(ctx, 2 * 32, vocab, dt::f32, {.threads = 2});
-  using with_onednn = unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length),
-                                      decltype(s.noise), decltype(s.guidance), decltype(s.transform), on::score_backend>;
+  using with_onednn =
+      unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
+                      decltype(s.guidance), decltype(s.transform), on::score_backend>;
   const with_onednn so{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {&plan}, s.options};
   auto model = [](const unmask::forward_request& req) {
     for (const auto& fr : req.rows) {
@@ -157,9 +160,12 @@ TEST_CASE("onednn score_backend: a sampler run equals the portable backend's", "
       for (auto t : fr.tokens) masks += t == 499 ? 1u : 0u;
       for (index_t p = fr.logits_begin; p < fr.logits_end; ++p)
         for (index_t v = 0; v < vocab; ++v)
-          fr.logits[(p - fr.logits_begin) * vocab + v] = static_cast<float>(
-              3.0 * unmask::philox_normal(2, {.step = masks, .row = static_cast<std::uint32_t>(fr.canvas_row),
-                                              .position = static_cast<std::uint32_t>(p)}, static_cast<std::uint32_t>(v)));
+          fr.logits[(p - fr.logits_begin) * vocab + v] =
+              static_cast<float>(3.0 * unmask::philox_normal(2,
+                                                             {.step = masks,
+                                                              .row = static_cast<std::uint32_t>(fr.canvas_row),
+                                                              .position = static_cast<std::uint32_t>(p)},
+                                                             static_cast<std::uint32_t>(v)));
     }
   };
   const std::vector<std::vector<unmask::token_id>> prompts{{1, 2, 3}, {4, 5, 6}};
@@ -172,7 +178,8 @@ TEST_CASE("onednn score_backend: a sampler run equals the portable backend's", "
     const auto x = a.row(r), y = b.row(r);
     CHECK(std::vector<unmask::token_id>(x.begin(), x.end()) == std::vector<unmask::token_id>(y.begin(), y.end()));
   }
-  const with_onednn none{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {nullptr}, s.options};
+  const with_onednn none{s.schedule, s.score,     s.block,   s.length, s.noise,
+                         s.guidance, s.transform, {nullptr}, s.options};
   auto c = unmask::token_buffer::from_prompts(prompts, 16, vocab, 499, 32);
   CHECK_THROWS_AS(none.run(c, model), unmask::error);
 }

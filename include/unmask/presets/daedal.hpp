@@ -13,6 +13,7 @@
 #include <unmask/policy/noise/categorical.hpp>
 #include <unmask/policy/schedule/daedal_fill.hpp>
 #include <unmask/policy/score/low_confidence.hpp>
+#include <unmask/presets/preset_backend.hpp>
 
 #include <cstdint>
 #include <span>
@@ -42,7 +43,8 @@ struct daedal_params {
 
 using daedal_length = length_chain<initial_length_adjustment, mask_insertion>;
 template <class Score = low_confidence>
-using daedal_sampler = sampler<daedal_fill, Score, fixed_blocks, daedal_length, categorical, cfg>;
+using daedal_sampler =
+    sampler<daedal_fill, Score, fixed_blocks, daedal_length, categorical, cfg, no_transform, simd_backend>;
 
 /// DAEDAL (Li et al., "Beyond Fixed: Variable-Length Denoising for Diffusion Large
 /// Language Models", 2025) = initial_length_adjustment (Stage 1, then
@@ -70,6 +72,7 @@ template <class Score = low_confidence>
                                    .measure = measure}};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
   s.guidance = {.scale = p.cfg_scale};
+  s.backend = preset_backend<Score>(false);  // float32 softmax under autocast, as the reference
   s.options = {.stop_when_unchanged = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.initial_gen_length};
   detail::require(p.initial_gen_length > 0 && p.initial_gen_length <= p.max_gen_length, "initial_gen_length",
                   p.initial_gen_length, "must lie in [1, max_gen_length]");

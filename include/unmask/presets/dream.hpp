@@ -11,6 +11,7 @@
 #include <unmask/policy/score/margin_score.hpp>
 #include <unmask/policy/score/neg_entropy_score.hpp>
 #include <unmask/policy/transform/dream_logits.hpp>
+#include <unmask/presets/preset_backend.hpp>
 
 #include <cstdint>
 
@@ -30,7 +31,8 @@ struct dream_params {
 };
 
 template <class Score = low_confidence>
-using dream_sampler = sampler<timestep_schedule, Score, whole_canvas, fixed_length, categorical, no_guidance, dream_logits>;
+using dream_sampler =
+    sampler<timestep_schedule, Score, whole_canvas, fixed_length, categorical, no_guidance, dream_logits, simd_backend>;
 
 /// Dream (Ye et al., "Dream 7B", 2025): no blocks, `steps` steps over
 /// linspace(1, eps, steps + 1), k = int(n (1 - s/t)) per step (0-token steps kept),
@@ -45,6 +47,7 @@ template <class Score = low_confidence>
   s.score = score;
   s.transform = {.shift = true, .temperature = p.temperature, .top_p = p.top_p, .top_k = p.top_k};
   s.noise = {.temperature = p.temperature > 0 ? 1.0 : 0.0, .seed = p.seed};
+  s.backend = preset_backend<Score>(false);
   s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id};
   s.validate();
   return s;

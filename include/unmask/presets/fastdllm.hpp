@@ -10,6 +10,7 @@
 #include <unmask/policy/schedule/confidence_threshold.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
 #include <unmask/policy/score/low_confidence.hpp>
+#include <unmask/presets/preset_backend.hpp>
 
 #include <cstdint>
 
@@ -28,7 +29,8 @@ struct fastdllm_params {
 };
 
 template <class Schedule>
-using fastdllm_sampler = sampler<Schedule, low_confidence, fixed_blocks, fixed_length, categorical>;
+using fastdllm_sampler =
+    sampler<Schedule, low_confidence, fixed_blocks, fixed_length, categorical, no_guidance, no_transform, simd_backend>;
 
 namespace detail_fastdllm {
 template <class Schedule>
@@ -40,6 +42,7 @@ fastdllm_sampler<Schedule> compose(const fastdllm_params& p, Schedule schedule) 
   s.schedule = schedule;
   s.block = {.length = p.block_length, .scan_from_start = false};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
+  s.backend = preset_backend<low_confidence>(true);  // float64 softmax, as the reference
   s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.gen_length};
   s.validate();
   return s;

@@ -9,6 +9,7 @@
 #include <unmask/policy/noise/categorical.hpp>
 #include <unmask/policy/schedule/linear_schedule.hpp>
 #include <unmask/policy/score/low_confidence.hpp>
+#include <unmask/presets/preset_backend.hpp>
 
 #include <cstdint>
 
@@ -29,7 +30,8 @@ struct llada_params {
 };
 
 template <class Score = low_confidence>
-using llada_sampler = sampler<linear_schedule, Score, fixed_blocks, fixed_length, categorical, cfg>;
+using llada_sampler =
+    sampler<linear_schedule, Score, fixed_blocks, fixed_length, categorical, cfg, no_transform, simd_backend>;
 
 /// LLaDA (Nie et al., "Large Language Diffusion Models", 2025): blocks of
 /// `block_length`, `steps / (gen_length / block_length)` steps each, k per step from
@@ -53,6 +55,7 @@ template <class Score = low_confidence>
   s.block = {.length = p.block_length, .scan_from_start = true};
   s.noise = {.temperature = p.temperature, .seed = p.seed};
   s.guidance = {.scale = p.cfg_scale};
+  s.backend = preset_backend<Score>(false);
   s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id, .gen_length = p.gen_length};
   s.validate();
   return s;

@@ -4,6 +4,7 @@
 
 #include <unmask/core/error.hpp>
 #include <unmask/core/sampler.hpp>
+#include <unmask/presets/preset_backend.hpp>
 #include <unmask/core/token_buffer.hpp>
 #include <unmask/policy/block/whole_canvas.hpp>
 #include <unmask/policy/guidance/cfg.hpp>
@@ -35,14 +36,17 @@ struct smdm_params {
 };
 
 using smdm_greedy_sampler =
-    sampler<global_timestep_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg>;
-using smdm_origin_sampler = sampler<bernoulli_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg>;
+    sampler<global_timestep_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg, no_transform,
+            simd_backend>;
+using smdm_origin_sampler =
+    sampler<bernoulli_schedule, low_confidence, whole_canvas, fixed_length, categorical, cfg, no_transform, simd_backend>;
 
 namespace detail_smdm {
 template <class S>
 void common(S& s, const smdm_params& p) {
   detail::require(p.context_length > 0, "context_length", p.context_length, "must be positive");
   s.noise = {.temperature = p.temperature, .seed = p.seed};
+  s.backend = preset_backend<low_confidence>(true);  // float64 softmax, as the reference
   s.guidance = {.scale = p.cfg_scale};
   s.options = {.equal_prompt_lengths = true, .eos_id = p.eos_id, .mask_id = p.mask_id};
 }

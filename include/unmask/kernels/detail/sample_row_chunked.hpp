@@ -181,7 +181,8 @@ template <class Acc, bool Entropy, class Ops, class T>
     // the running sum before the crossing chunk c* is off by (1 - u) sum_{c < c*} e_c -
     // u sum_{c >= c*} e_c, at most the total bound (within the crossing chunk the weights
     // are double). Flushed weights (argument below the float cut-off) are < n e^-86 in
-    // all, and the double sums here and in categorical::pick round by < 1e-13 of z.
+    // all; the double sums here and in categorical::pick differ by rounding (typically
+    // ~1e-14 of z: agreement with pick is up to that on every path), allowed 1e-13.
     const double margin = bound + 1e-13 * z + static_cast<double>(n) * 1e-37;
     pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z, margin);
     if (!pick.certain) {  // decide with double weights

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <unmask/core/error.hpp>
+#include <unmask/kernels/sample_token.hpp>
 #include <unmask/policy/noise/token_sampler.hpp>
 
 #include <cmath>
@@ -15,14 +16,24 @@ UNMASK_NAMESPACE_BEGIN
 /// mass exceeds u * Z. LLaDA/Fast-dLLM/SMDM draw a float64 Gumbel per vocabulary
 /// entry (`add_gumbel_noise`) and Dream calls Categorical; both sample this same
 /// distribution, so outputs match in distribution, not draw for draw. T = 0 is argmax.
-/// Concept: token_sampler. Two passes over the row (normaliser, then the crossing),
-/// O(V). Deterministic given the seed, identical on every backend.
+/// Concept: token_sampler. One vectorised pass over the row plus the chunk where the
+/// target falls, O(V). Deterministic given the seed, identical on every backend.
 struct categorical {
   double temperature = 1.0;
   std::uint64_t seed = 0;
   static constexpr std::uint32_t stream = 1;
 
+  /// The vectorised pass (kernels/sample_token.hpp); falls back to `pick_reference`,
+  /// the scalar definition, in the rare case it cannot settle the token.
   [[nodiscard]] token_choice pick(std::span<const float> l, const row_stats& s, random_counter where) const noexcept {
+    if (temperature <= 0) return {s.top1, s.max1};
+    random_counter w = where;
+    w.stream = stream;
+    const token_choice c = sample_token_simd(l, s.max1, temperature, philox_uniform(seed, w));
+    return c.token >= 0 ? c : pick_reference(l, s, where);
+  }
+  /// The definition: scalar inverse CDF in double.
+  [[nodiscard]] token_choice pick_reference(std::span<const float> l, const row_stats& s, random_counter where) const noexcept {
     if (temperature <= 0) return {s.top1, s.max1};
     where.stream = stream;
     const double inv_t = 1.0 / temperature;

@@ -29,7 +29,8 @@ namespace onednn {
 /// batched matmul multiplies by v, read in place from qkv through a strided
 /// descriptor and written in place into `out` through another. Tables (cos / sin as
 /// PyTorch computes them in float32) and buffers are made in the constructor; execute
-/// allocates nothing. Cost: 4 seq^2 d flops + O(seq d); memory 4 (2 seq d + heads seq^2) bytes.
+/// allocates nothing of its own. Cost: 4 seq^2 d flops + O(seq d); memory
+/// 4 (2 seq d + heads seq^2) bytes.
 class attention {
  public:
   attention(const context& ctx, index_t seq, index_t heads, index_t head_dim, double rope_theta)
@@ -78,7 +79,8 @@ class attention {
     cos_.resize(static_cast<std::size_t>(seq * half));
     sin_.resize(cos_.size());
     for (index_t i = 0; i < half; ++i) {
-      const float inv = 1.0f / std::pow(static_cast<float>(rope_theta), static_cast<float>(2 * i) / static_cast<float>(head_dim));
+      const float inv =
+          1.0f / std::pow(static_cast<float>(rope_theta), static_cast<float>(2 * i) / static_cast<float>(head_dim));
       for (index_t p = 0; p < seq; ++p) {
         const float a = static_cast<float>(p) * inv;
         cos_[static_cast<std::size_t>(p * half + i)] = std::cos(a);
@@ -102,10 +104,15 @@ class attention {
   /// Binds the scratchpad (at least scratchpad_desc().get_size() bytes); once, before execute.
   void bind(const dnnl::memory& scratchpad) {
     unmask::detail::require(scratchpad.get_desc().get_size() >= scratch_desc_.get_size(), "scratchpad",
-                            scratchpad.get_desc().get_size(), "is smaller than scratchpad_desc()", errc::shape_mismatch);
-    qk_args_ = {{DNNL_ARG_SRC, q_}, {DNNL_ARG_WEIGHTS, kt_}, {DNNL_ARG_DST, scores_}, {DNNL_ARG_SCRATCHPAD, scratchpad}};
-    softmax_args_ = {{DNNL_ARG_SRC, scores_}, {DNNL_ARG_DST, scores_}, {DNNL_ARG_SCRATCHPAD, scratchpad}};
-    pv_args_ = {{DNNL_ARG_SRC, scores_}, {DNNL_ARG_WEIGHTS, v_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_SCRATCHPAD, scratchpad}};
+                            scratchpad.get_desc().get_size(), "is smaller than scratchpad_desc()",
+                            errc::shape_mismatch);
+    using map = std::unordered_map<int, dnnl::memory>;
+    qk_args_ = detail::bound_args(
+        map{{DNNL_ARG_SRC, q_}, {DNNL_ARG_WEIGHTS, kt_}, {DNNL_ARG_DST, scores_}, {DNNL_ARG_SCRATCHPAD, scratchpad}});
+    softmax_args_ =
+        detail::bound_args(map{{DNNL_ARG_SRC, scores_}, {DNNL_ARG_DST, scores_}, {DNNL_ARG_SCRATCHPAD, scratchpad}});
+    pv_args_ = detail::bound_args(
+        map{{DNNL_ARG_SRC, scores_}, {DNNL_ARG_WEIGHTS, v_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_SCRATCHPAD, scratchpad}});
     bound_ = true;
   }
 
@@ -124,9 +131,9 @@ class attention {
     const index_t d = heads_ * hd_;
     v_.set_data_handle(const_cast<float*>(src) + 2 * d);
     y_.set_data_handle(out.get_data_handle());
-    qk_.execute(stream, qk_args_);
-    softmax_.execute(stream, softmax_args_);
-    pv_.execute(stream, pv_args_);
+    qk_args_.execute(qk_, stream);
+    softmax_args_.execute(softmax_, stream);
+    pv_args_.execute(pv_, stream);
   }
 
   /// oneDNN's names of the three implementations (QK^T, softmax, PV).
@@ -160,7 +167,7 @@ class attention {
   dnnl::matmul qk_, pv_;
   dnnl::softmax_forward softmax_;
   dnnl::memory q_, k_, kt_, scores_, v_, y_;
-  std::unordered_map<int, dnnl::memory> qk_args_, softmax_args_, pv_args_;
+  detail::bound_args qk_args_, softmax_args_, pv_args_;
   bool bound_ = false;
   std::vector<float> cos_, sin_;
 };

@@ -7,7 +7,9 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 UNMASK_NAMESPACE_BEGIN
 namespace onednn {
@@ -54,6 +56,31 @@ decltype(auto) guarded(const char* parameter, Fn&& fn, errc code = errc::invalid
     throw error(code, parameter, unmask::detail::concat(parameter, ": oneDNN: ", e.what()));
   }
 }
+
+/// A primitive's arguments in the C API's form, built once outside the step loop.
+/// dnnl::primitive::execute copies its argument map into a new vector on every call;
+/// executing through this does not (what oneDNN allocates inside execute is its own).
+class bound_args {
+ public:
+  bound_args() = default;
+  explicit bound_args(const std::unordered_map<int, dnnl::memory>& args) {
+    keep_.reserve(args.size());
+    c_.reserve(args.size());
+    for (const auto& [index, mem] : args) {
+      keep_.push_back(mem);
+      c_.push_back({index, mem.get()});
+    }
+  }
+  /// Submits `p` to `s` with these arguments.
+  void execute(const dnnl::primitive& p, dnnl::stream& s) const {
+    dnnl::error::wrap_c_api(dnnl_primitive_execute(p.get(), s.get(), static_cast<int>(c_.size()), c_.data()),
+                            "could not execute a primitive");
+  }
+
+ private:
+  std::vector<dnnl::memory> keep_;  // keeps the memory objects alive
+  std::vector<dnnl_exec_arg_t> c_;
+};
 
 }  // namespace detail
 }  // namespace onednn

@@ -17,12 +17,12 @@ namespace onednn {
 
 /// Element types the adapters accept (the logits and activation types of the backend).
 template <class T>
-inline constexpr bool is_element_type = std::is_same_v<std::remove_const_t<T>, float> ||
-                                        std::is_same_v<std::remove_const_t<T>, bfloat16>;
+inline constexpr bool is_element_type =
+    std::is_same_v<std::remove_const_t<T>, float> || std::is_same_v<std::remove_const_t<T>, bfloat16>;
 
 /// The oneDNN data type of T: f32 for float, bf16 for unmask::bfloat16 (same bits).
 template <class T>
-  requires is_element_type<T>
+requires is_element_type<T>
 inline constexpr dnnl::memory::data_type data_type_of =
     std::is_same_v<std::remove_const_t<T>, float> ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
 
@@ -49,7 +49,8 @@ inline constexpr dnnl::memory::data_type data_type_of =
 /// descriptor's C struct only: no allocation, so it may run inside a step loop.
 [[nodiscard]] inline bool is_row_major(const dnnl::memory::desc& desc) noexcept {
   const dnnl_memory_desc_t& md = desc.data;
-  if (md.ndims < 1 || md.ndims > 6 || md.format_kind != dnnl_blocked || md.offset0 != 0 || md.extra.flags != 0) return false;
+  if (md.ndims < 1 || md.ndims > 6 || md.format_kind != dnnl_blocked || md.offset0 != 0 || md.extra.flags != 0)
+    return false;
   const dnnl_blocking_desc_t& b = md.format_desc.blocking;
   if (b.inner_nblks != 0) return false;
   dnnl_dim_t stride = 1;
@@ -65,7 +66,7 @@ inline constexpr dnnl::memory::data_type data_type_of =
 /// caller keeps `data` alive while the memory is used. Throws unmask::error when the
 /// element count of `dims` differs from data.size().
 template <class T>
-  requires is_element_type<T>
+requires is_element_type<T>
 [[nodiscard]] dnnl::memory wrap(const context& ctx, std::span<T> data, const dnnl::memory::dims& dims) {
   const auto desc = row_major_desc(dims, data_type_of<T>);
   index_t count = 1;
@@ -81,7 +82,7 @@ template <class T>
 /// when the data type is not T's, the layout is not dense row-major or the memory is
 /// not on a CPU engine. Allocates nothing.
 template <class T>
-  requires is_element_type<T>
+requires is_element_type<T>
 [[nodiscard]] std::span<T> view(const dnnl::memory& m) {
   const auto desc = m.get_desc();
   unmask::detail::require(desc.data_type() == data_type_of<T>, "memory data_type", static_cast<int>(desc.data_type()),

@@ -39,8 +39,8 @@ struct llada_dims {
 /// How llada_forward runs: the weights' type and what it keeps.
 struct llada_options {
   dnnl::memory::data_type weights = dnnl::memory::data_type::f32;  ///< f32 or bf16
-  index_t max_shapes = 4;   ///< sequence lengths whose primitives are kept
-  index_t head_chunk = 64;  ///< rows per head matmul
+  index_t max_shapes = 4;                                          ///< sequence lengths whose primitives are kept
+  index_t head_chunk = 64;                                         ///< rows per head matmul
   friend bool operator==(const llada_options&, const llada_options&) = default;
 };
 
@@ -62,7 +62,9 @@ struct llada_options {
 ///
 /// Primitives, buffers and the scratchpad are made once per sequence length (the
 /// first call with that length, or `prepare`) and kept for the `max_shapes` most
-/// recent lengths; a call with a known length allocates nothing. Rows of a request run
+/// recent lengths; a call with a known length allocates nothing of its own (oneDNN's
+/// execute allocates a few small objects inside libdnnl per primitive call: about 6 with
+/// oneDNN 2.6, tests/onednn/allocation_test.cpp). Rows of a request run
 /// one after another. oneDNN threads each primitive (OMP_NUM_THREADS); the own loops
 /// run on the calling thread. Logits match the Eigen forward (tools/model/tiny_mdm.hpp)
 /// within 1e-4 absolute + 1e-4 relative in f32; in bf16 within the rounding of bf16
@@ -142,7 +144,8 @@ class llada_forward {
   void forward(std::span<const token_id> tokens, index_t begin, index_t end, float* out) {
     const auto S = static_cast<index_t>(tokens.size());
     unmask::detail::require(S > 0, "tokens.size()", S, "must be positive");
-    unmask::detail::require(begin >= 0 && begin < end && end <= S, "end", end, "must satisfy 0 <= begin < end <= tokens.size()");
+    unmask::detail::require(begin >= 0 && begin < end && end <= S, "end", end,
+                            "must satisfy 0 <= begin < end <= tokens.size()");
     for (const token_id tok : tokens)
       unmask::detail::require(tok >= 0 && tok < dims_.vocab, "token", tok, "must lie in [0, vocab_size)");
     shape& sh = shape_for(S);
@@ -172,7 +175,9 @@ class llada_forward {
     std::vector<float> f32;
     std::vector<bfloat16> bf16;
     dnnl::memory::dims shape;
-    [[nodiscard]] void* data() { return f32.empty() ? static_cast<void*>(bf16.data()) : static_cast<void*>(f32.data()); }
+    [[nodiscard]] void* data() {
+      return f32.empty() ? static_cast<void*>(bf16.data()) : static_cast<void*>(f32.data());
+    }
   };
   struct layer {
     std::vector<float> attn_norm, ff_norm;
@@ -197,7 +202,7 @@ class llada_forward {
     rms_norm norm;
     dnnl::memory x, h, qkv_out, y, y_act, g, u, h_chunk, head_out, scratch;
     dnnl::reorder to_act;
-    std::unordered_map<int, dnnl::memory> to_act_args;
+    detail::bound_args to_act_args;
     std::vector<linear::args> qkv_args, wo_args, gate_args, up_args, down_args;
     linear::args head_args;
     std::size_t bytes = 0;
@@ -252,7 +257,8 @@ class llada_forward {
     if (act != dt::f32) {
       sh->y_act = mem(row_major_desc({S, d}, act));
       sh->to_act = detail::guarded("reorder", [&] { return dnnl::reorder(sh->y, sh->y_act); });
-      sh->to_act_args = {{DNNL_ARG_FROM, sh->y}, {DNNL_ARG_TO, sh->y_act}};
+      sh->to_act_args =
+          detail::bound_args(std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, sh->y}, {DNNL_ARG_TO, sh->y_act}});
     }
     sh->g = mem(row_major_desc({S, f}, dt::f32));
     sh->u = mem(row_major_desc({S, f}, act));
@@ -292,7 +298,7 @@ class llada_forward {
       sh.norm(sh.x, L.attn_norm, sh.h);
       sh.qkv.execute(st, sh.qkv_args[l]);
       sh.attn.execute(st, sh.qkv_out, sh.y);
-      if (sh.y_act) sh.to_act.execute(st, sh.to_act_args);
+      if (sh.y_act) sh.to_act_args.execute(sh.to_act, st);
       sh.wo.execute(st, sh.wo_args[l]);
       st.wait();
       sh.norm(sh.x, L.ff_norm, sh.h);
@@ -308,8 +314,8 @@ class llada_forward {
   // to end at row seq, recomputing a few rows rather than reading past the buffer).
   void head(shape& sh, index_t begin, index_t end, float* out) {
     const index_t C = sh.head.rows(), V = dims_.vocab;
-    const std::size_t row_bytes = static_cast<std::size_t>(dims_.d_model) *
-                                  static_cast<std::size_t>(element_bytes(opt_.weights));
+    const std::size_t row_bytes =
+        static_cast<std::size_t>(dims_.d_model) * static_cast<std::size_t>(element_bytes(opt_.weights));
     auto* h = static_cast<unsigned char*>(sh.h.get_data_handle());
     const float* chunk = static_cast<const float*>(sh.head_out.get_data_handle());
     for (index_t r = begin; r < end; r += C) {
@@ -339,7 +345,8 @@ static_assert(model<llada_forward>);
 /// unmask_model::tiny_mdm_config) and any `weights.floats(name, shape)` source (e.g.
 /// unmask_model::safetensors_file). What `unmask-demo --backend onednn` calls.
 template <class Config, class Weights>
-[[nodiscard]] llada_forward make_onednn_model(const Config& c, const Weights& weights, llada_forward::options opt = {}) {
+[[nodiscard]] llada_forward make_onednn_model(const Config& c, const Weights& weights,
+                                              llada_forward::options opt = {}) {
   llada_forward::dims dm;
   dm.d_model = static_cast<index_t>(c.d_model);
   dm.n_layers = static_cast<index_t>(c.n_layers);

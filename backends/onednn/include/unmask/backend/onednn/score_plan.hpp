@@ -26,9 +26,9 @@ namespace onednn {
 /// How a score_plan computes: double or float exponentials and sums, whether it needs
 /// sum p log p (entropy score rules), and how many threads split the rows.
 struct score_options {
-  bool float64 = true;   ///< double accumulation, as row_stats_of<double> (false: float, ~2.5x less compute)
-  bool entropy = true;   ///< false: sum_p_log_p is left NaN (low-confidence and margin rules do not read it)
-  index_t threads = 1;   ///< >1: rows are split statically over a thread pool the plan owns
+  bool float64 = true;  ///< double accumulation, as row_stats_of<double> (false: float, ~2.5x less compute)
+  bool entropy = true;  ///< false: sum_p_log_p is left NaN (low-confidence and margin rules do not read it)
+  index_t threads = 1;  ///< >1: rows are split statically over a thread pool the plan owns
   friend bool operator==(const score_options&, const score_options&) = default;
 };
 
