@@ -11,6 +11,7 @@
 #include <unmask/backend/onednn/score_backend.hpp>
 #include <unmask/backend/onednn/score_plan.hpp>
 #include <unmask/core/sampler.hpp>
+#include <unmask/kernels/portable_backend.hpp>
 #include <unmask/presets/llada.hpp>
 
 #if __has_include(<Eigen/Dense>) && __has_include("model/tiny_mdm.hpp")
@@ -264,7 +265,8 @@ BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_bf16)
 // ---------------------------------------------------------------------------
 // Sampler step: one LLaDA step scoring `rows` masked positions of a LLaDA-vocabulary
 // canvas (the model copies a fixed block: only the sampler's cost is timed), with the
-// portable backend (as the preset ships) and with the oneDNN score backend.
+// portable oracle (row_stats_of<double>), the preset as it ships (simd_backend, float)
+// and the oneDNN score backend.
 // ---------------------------------------------------------------------------
 
 struct fixed_block_model {
@@ -308,6 +310,14 @@ auto llada_one_step(index_t rows, index_t vocab) {
 }
 
 void BM_OneDNN_Step_LLaDA_Portable(benchmark::State& st) {
+  const auto s = llada_one_step(st.range(0), st.range(1));
+  using with_portable =
+      unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
+                      decltype(s.guidance), decltype(s.transform), unmask::portable_backend>;
+  one_step(st, with_portable{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {}, s.options},
+           st.range(0), st.range(1));
+}
+void BM_OneDNN_Step_LLaDA_Preset(benchmark::State& st) {
   one_step(st, llada_one_step(st.range(0), st.range(1)), st.range(0), st.range(1));
 }
 // Args: rows, vocab, threads of the plan, float64 (0/1).
@@ -325,6 +335,11 @@ void BM_OneDNN_Step_LLaDA_ScoreBackend(benchmark::State& st) {
            rows, vocab);
 }
 BENCHMARK(BM_OneDNN_Step_LLaDA_Portable)
+    ->Args({32, 126464})
+    ->Args({256, 126464})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_OneDNN_Step_LLaDA_Preset)
     ->Args({32, 126464})
     ->Args({256, 126464})
     ->Unit(benchmark::kMillisecond)

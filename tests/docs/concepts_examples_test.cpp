@@ -138,7 +138,7 @@ TEST_CASE("concepts.md: observers, guidance, noise and errors", "[docs][concepts
   auto canvas = unmask::token_buffer::from_prompts(prompts, 8, 16, 15);
   next_token_model model;
   // example-begin concepts-policies
-  auto s = unmask::presets::llada({.steps = 8, .gen_length = 8, .block_length = 4});
+  auto s = unmask::presets::llada({.steps = 8, .gen_length = 8, .block_length = 4, .mask_id = 15});
   s.noise = {.temperature = 0.7, .seed = 42};  // token_sampler: categorical, Philox stream 1
   s.guidance = {.scale = 0.5, .split = true};  // guidance_policy: CFG, unconditional rows in a 2nd call
   s.block.length = 8;                          // block_policy: one window...

@@ -6,6 +6,7 @@
 #include <unmask/backend/onednn/score_plan.hpp>
 #include <unmask/core/bfloat16.hpp>
 #include <unmask/core/philox.hpp>
+#include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/presets/llada.hpp>
 
@@ -144,7 +145,7 @@ TEST_CASE("score_plan: shape errors are thrown before anything is written", "[on
   CHECK_THROWS_AS(plan.run(on::wrap(ctx, std::span<unmask::bfloat16>(bb), {2, 10}), out), unmask::error);
 }
 
-TEST_CASE("score_backend: a sampler run equals the portable backend's", "[onednn][score][sampler]") {
+TEST_CASE("score_backend: a sampler run equals the portable oracle's", "[onednn][score][sampler]") {
   on::context ctx;
   constexpr index_t vocab = 500;
   const auto s =
@@ -154,6 +155,10 @@ TEST_CASE("score_backend: a sampler run equals the portable backend's", "[onednn
       unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
                       decltype(s.guidance), decltype(s.transform), on::score_backend>;
   const with_onednn so{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {&plan}, s.options};
+  using with_portable =
+      unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
+                      decltype(s.guidance), decltype(s.transform), unmask::portable_backend>;
+  const with_portable sp{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {}, s.options};
   auto model = [](const unmask::forward_request& req) {
     for (const auto& fr : req.rows) {
       std::uint32_t masks = 0;
@@ -171,7 +176,7 @@ TEST_CASE("score_backend: a sampler run equals the portable backend's", "[onednn
   const std::vector<std::vector<unmask::token_id>> prompts{{1, 2, 3}, {4, 5, 6}};
   auto a = unmask::token_buffer::from_prompts(prompts, 16, vocab, 499, 32);
   auto b = a;
-  const auto ra = s.run(a, model);
+  const auto ra = sp.run(a, model);
   const auto rb = so.run(b, model);
   CHECK(ra.steps == rb.steps);
   for (index_t r = 0; r < a.rows(); ++r) {

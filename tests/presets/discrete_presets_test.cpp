@@ -33,7 +33,9 @@ TEST_CASE("presets::llada composes LLaDA's generate()", "[presets][llada]") {
                                  .eos_id = 126081});
   static_assert(std::is_same_v<std::remove_const_t<decltype(s)>,
                                unmask::sampler<unmask::linear_schedule, unmask::low_confidence, unmask::fixed_blocks,
-                                               unmask::fixed_length, unmask::categorical, unmask::cfg>>);
+                                               unmask::fixed_length, unmask::categorical, unmask::cfg,
+                                               unmask::no_transform, unmask::simd_backend>>);
+  CHECK(s.backend == unmask::simd_backend{.float64 = false, .entropy = false});  // float32 softmax, no entropy read
   CHECK(s.schedule == unmask::linear_schedule{.steps_per_window = 16, .run_all_steps = true});  // 64 / (128 / 32)
   CHECK(s.block == unmask::fixed_blocks{.length = 32, .scan_from_start = true});
   CHECK(s.noise == unmask::categorical{.temperature = 0.5, .seed = 11});
@@ -66,6 +68,7 @@ TEST_CASE("presets::fastdllm_* compose Fast-dLLM's generate()", "[presets][fastd
   CHECK(t.noise == unmask::categorical{.temperature = 0.25, .seed = 4});
   CHECK(t.options.equal_prompt_lengths);
   CHECK(presets::fastdllm_threshold(p, 0.7).schedule.threshold == 0.7);
+  CHECK(t.backend.float64);  // Fast-dLLM's confidence is a float64 softmax
 
   const auto f = presets::fastdllm_factor(p, 1.5);
   CHECK(f.schedule == unmask::confidence_factor{.factor = 1.5, .reference_off_by_one = true});
@@ -87,6 +90,9 @@ TEST_CASE("presets::dream composes Dream's _sample()", "[presets][dream]") {
   CHECK(s.options.eos_id == 151643);
   static_assert(std::is_same_v<decltype(s.score), unmask::low_confidence>);
   const auto greedy = presets::dream({.steps = 16});
+  CHECK_FALSE(greedy.backend.float64);
+  CHECK_FALSE(greedy.backend.entropy);
+  CHECK(presets::dream({}, unmask::neg_entropy_score{}).backend.entropy);  // the entropy rule reads it
   CHECK(greedy.noise.temperature == 0.0);
   CHECK(greedy.transform == unmask::dream_logits{.shift = true});
   CHECK(presets::dream_params{}.steps == 512);
@@ -146,15 +152,15 @@ TEST_CASE("LLaDA, Fast-dLLM and Dream presets reject prompts of unequal length",
   auto canvas = unmask::token_buffer::from_prompts(ragged, 8, 12, 11);
   const unmask::token_buffer copy = canvas;
   random_logits_model m{.seed = 1, .banned = {11}};
-  const auto llada = presets::llada({.steps = 8, .gen_length = 8, .block_length = 4});
+  const auto llada = presets::llada({.steps = 8, .gen_length = 8, .block_length = 4, .mask_id = 11});
   REQUIRE_THROWS_MATCHES(llada.run(canvas, m), unmask::error,
                          error_is(errc::shape_mismatch, "prompt_length(row)", "prompt_length(row) = 2"));
   CHECK(canvas == copy);
-  const auto dream = presets::dream({.steps = 8});
+  const auto dream = presets::dream({.steps = 8, .mask_id = 11});
   REQUIRE_THROWS_MATCHES(dream.run(canvas, m), unmask::error,
                          error_is(errc::shape_mismatch, "prompt_length(row)", "prompt_length(row) = 2"));
   CHECK(canvas == copy);
-  const auto fast = presets::fastdllm_threshold({.steps = 8, .gen_length = 8, .block_length = 4});
+  const auto fast = presets::fastdllm_threshold({.steps = 8, .gen_length = 8, .block_length = 4, .mask_id = 11});
   REQUIRE_THROWS_MATCHES(fast.run(canvas, m), unmask::error,
                          error_is(errc::shape_mismatch, "prompt_length(row)", "prompt_length(row) = 2"));
   CHECK(canvas == copy);
@@ -171,12 +177,12 @@ TEST_CASE("presets run end to end on a random model", "[presets]") {
     CHECK(st.committed == 32);
     return st;
   };
-  CHECK(run(presets::llada({.steps = 8, .gen_length = 16, .block_length = 8})).model_calls == 8);
-  CHECK(run(presets::llada({.steps = 8, .gen_length = 16, .block_length = 8, .cfg_scale = 1.0})).forward_calls == 8);
-  CHECK(run(presets::llada({.steps = 32, .gen_length = 16, .block_length = 8})).model_calls ==
+  CHECK(run(presets::llada({.steps = 8, .gen_length = 16, .block_length = 8, .mask_id = 11})).model_calls == 8);
+  CHECK(run(presets::llada({.steps = 8, .gen_length = 16, .block_length = 8, .cfg_scale = 1.0, .mask_id = 11})).forward_calls == 8);
+  CHECK(run(presets::llada({.steps = 32, .gen_length = 16, .block_length = 8, .mask_id = 11})).model_calls ==
         32);  // 0-token steps kept
-  CHECK(run(presets::fastdllm_fixed({.steps = 32, .gen_length = 16, .block_length = 8})).model_calls == 16);
-  CHECK(run(presets::fastdllm_threshold({.steps = 8, .gen_length = 16, .block_length = 8})).model_calls <= 16);
-  CHECK(run(presets::fastdllm_factor({.steps = 8, .gen_length = 16, .block_length = 8}, 1.0)).model_calls <= 16);
-  CHECK(run(presets::dream({.steps = 10, .temperature = 0.3, .top_p = 0.9, .top_k = 5, .seed = 1})).model_calls == 10);
+  CHECK(run(presets::fastdllm_fixed({.steps = 32, .gen_length = 16, .block_length = 8, .mask_id = 11})).model_calls == 16);
+  CHECK(run(presets::fastdllm_threshold({.steps = 8, .gen_length = 16, .block_length = 8, .mask_id = 11})).model_calls <= 16);
+  CHECK(run(presets::fastdllm_factor({.steps = 8, .gen_length = 16, .block_length = 8, .mask_id = 11}, 1.0)).model_calls <= 16);
+  CHECK(run(presets::dream({.steps = 10, .temperature = 0.3, .top_p = 0.9, .top_k = 5, .seed = 1, .mask_id = 11})).model_calls == 10);
 }
