@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$UNMASK_ROOT"
 
-unmask_install_deps clang-14 libclang-rt-14-dev
+unmask_install_deps clang-14 libclang-rt-14-dev libdnnl-dev
 jobs="$(unmask_jobs)"
 
 # --- 1. Release tree --------------------------------------------------------

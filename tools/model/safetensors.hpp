@@ -145,7 +145,10 @@ class safetensors_file {
   }
   static std::string shape_text(const std::vector<std::int64_t>& s) {
     std::string r = "[";
-    for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (i > 0) r += ", ";
+      r += std::to_string(s[i]);
+    }
     return r + "]";
   }
   static float to_float(const std::string& dtype, const std::uint8_t* p) {

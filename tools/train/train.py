@@ -1,6 +1,6 @@
 """Train the tiny LLaDA-style masked diffusion model on the synthetic tasks.
 
-  /usr/bin/python3 tools/train/train.py --steps 2400 --out models/tiny-mdm
+  /usr/bin/python3 tools/train/train.py --loss-weighting uniform --steps 20000 --out models/tiny-mdm
 
 Training data (LLaDA instruction tuning): prompt, answer, then EOS padding to the
 batch's sequence length; the prompt is never masked; every answer/EOS token is

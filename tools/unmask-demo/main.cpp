@@ -7,16 +7,23 @@
 
 #include <unmask/presets/daedal.hpp>
 #include <unmask/presets/llada.hpp>
+#if defined(UNMASK_HAS_ONEDNN_BACKEND)
+#include <unmask/backend/onednn/model_forward.hpp>
+#include "model/safetensors.hpp"
+#endif
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -41,6 +48,7 @@ Options (demo):
                        this step, yellow: inserted masks, . EOS)
   --delay-ms N         frame delay for --visual (default 60)
   --preset NAME        daedal (default) | llada
+  --backend NAME       eigen (default) | onednn | onednn-bf16 (the model forward; oneDNN builds only)
   --seed N             Philox seed (matters with --temperature > 0)
   --temperature T      sampling temperature (default 0: greedy)
 DAEDAL parameters (tiny-model defaults; the reference's names):
@@ -68,6 +76,7 @@ struct options {
   bool visual = false, json = false;
   int delay_ms = 60;
   std::string preset = "daedal";
+  std::string backend = "eigen";
   unmask::presets::daedal_params daedal{};
   unmask::presets::llada_params llada{};
   bool steps_given = false;
@@ -129,6 +138,7 @@ options parse(int argc, char** argv) {
     else if (a == "--json") o.json = true;
     else if (a == "--delay-ms") o.delay_ms = static_cast<int>(to_int(a, value()));
     else if (a == "--preset") o.preset = value();
+    else if (a == "--backend") o.backend = value();
     else if (a == "--seed") o.daedal.seed = o.llada.seed = static_cast<std::uint64_t>(to_int(a, value()));
     else if (a == "--temperature") o.daedal.temperature = o.llada.temperature = to_double(a, value());
     else if (a == "--initial-length") o.daedal.initial_gen_length = to_int(a, value());
@@ -188,7 +198,8 @@ struct outcome {
 };
 
 struct setup {
-  unmask_model::tiny_mdm* model;
+  std::function<void(const unmask::forward_request&)> model;  // Eigen or oneDNN forward
+  index_t vocab = 0;
   const unmask_model::tokenizer* tok;
 };
 
@@ -214,7 +225,7 @@ outcome run_one(const Sampler& s, unmask::token_buffer canvas, const setup& su, 
                 Observer&& observer) {
   outcome r;
   const auto t0 = std::chrono::steady_clock::now();
-  r.stats = s.run(canvas, *su.model, observer);
+  r.stats = s.run(canvas, su.model, observer);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto row = canvas.row(0);
   r.answer = su.tok->decode(row.subspan(static_cast<std::size_t>(canvas.prompt_length(0))));
@@ -264,7 +275,7 @@ struct visualizer {
 outcome solve_with(const options& o, const setup& su, const std::string& prompt, bool visual) {
   const auto ids = su.tok->encode(prompt);
   const std::vector<std::vector<token_id>> prompts{ids};
-  const auto V = su.model->vocab_size();
+  const auto V = su.vocab;
   visualizer vis{su.tok, prompt, o.delay_ms};
   auto observe = [&](const unmask::step_event& e) {
     if (visual) vis(e);
@@ -306,6 +317,7 @@ struct row_result {
   std::string policy;
   index_t problems = 0, correct = 0;
   double total_len = 0, effective = 0, calls = 0, token_evals = 0, seconds = 0;
+  double length_error = 0;  // sum of |effective length - (correct answer + EOS)|
   std::map<std::string, std::pair<index_t, index_t>> per_task;  // task -> (correct, problems)
   double accuracy() const { return problems ? double(correct) / double(problems) : 0.0; }
   double ratio() const { return total_len > 0 ? effective / total_len : 0.0; }
@@ -325,7 +337,7 @@ int eval(const options& o, const setup& su, const std::string& dir) {
     if (unmask_model::solve(probs.back()) != p.at("answer").get<std::string>())
       die("heldout.json answer disagrees with the C++ checker for '" + probs.back() + "'");
   }
-  const auto V = su.model->vocab_size();
+  const auto V = su.vocab;
   std::vector<row_result> rows;
   auto account = [](row_result& rr, const outcome& r, const std::string& q) {
     auto& t = rr.per_task[q.substr(0, q.find(' '))];
@@ -333,6 +345,8 @@ int eval(const options& o, const setup& su, const std::string& dir) {
     t.second += 1;
     rr.problems += 1;
     rr.correct += r.correct ? 1 : 0;
+    const double want = double(unmask_model::solve(q)->size()) + 1.0;
+    rr.length_error += std::abs(double(r.stats.effective_tokens()) - want);
     rr.total_len += double(r.stats.total_tokens());
     rr.effective += double(r.stats.effective_tokens());
     rr.calls += double(r.stats.model_calls);
@@ -376,6 +390,7 @@ int eval(const options& o, const setup& su, const std::string& dir) {
                              {"mean_total_length", r.total_len / n},
                              {"mean_effective_tokens", r.effective / n},
                              {"effective_ratio", r.ratio()},
+                             {"mean_length_error", r.length_error / n},
                              {"model_calls", r.calls / n},
                              {"token_evals", r.token_evals / n},
                              {"seconds", r.seconds},
@@ -389,12 +404,12 @@ int eval(const options& o, const setup& su, const std::string& dir) {
   }
   std::cout << probs.size() << " held-out problems from #" << o.offset << " (" << dir << "/heldout.json); per-problem means; LLaDA with "
             << o.tokens_per_step << " tokens/step, block " << o.llada.block_length << "\n\n";
-  std::cout << "| policy | accuracy | total length | effective tokens | effective ratio | model calls | token evals | seconds |\n"
-            << "|---|---|---|---|---|---|---|---|\n";
+  std::cout << "| policy | accuracy | total length | effective tokens | effective ratio | length error | model calls | token evals | seconds |\n"
+            << "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : rows)
     std::cout << "| " << r.policy << " | " << std::fixed << std::setprecision(1) << 100 * r.accuracy() << "% | "
               << r.total_len / n << " | " << r.effective / n << " | " << std::setprecision(1) << 100 * r.ratio()
-              << "% | " << r.calls / n << " | " << std::setprecision(0) << r.token_evals / n << " | "
+              << "% | " << r.length_error / n << " | " << r.calls / n << " | " << std::setprecision(0) << r.token_evals / n << " | "
               << std::setprecision(1) << r.seconds << " |\n";
   std::cout << "\nper task (correct / problems):\n\n| policy |";
   for (const auto& [k, v] : rows.front().per_task) std::cout << " " << k << " |";
@@ -418,7 +433,22 @@ int main(int argc, char** argv) {
     auto model = unmask_model::tiny_mdm::load(dir);
     const auto tok = unmask_model::tokenizer::load(dir + "/vocab.json");
     if (tok.vocab_size() != model.vocab_size()) die("vocab.json and config.json disagree on the vocabulary size");
-    const setup su{&model, &tok};
+    setup su{[&model](const unmask::forward_request& r) { model(r); }, model.vocab_size(), &tok};
+#if defined(UNMASK_HAS_ONEDNN_BACKEND)
+    std::optional<unmask_model::safetensors_file> file;
+    std::optional<unmask::onednn::llada_forward> onednn_model;
+    if (o.backend == "onednn" || o.backend == "onednn-bf16") {
+      file.emplace(unmask_model::safetensors_file::load(dir + "/model.safetensors"));
+      const auto type = o.backend == "onednn" ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+      onednn_model.emplace(unmask::onednn::make_onednn_model(model.config(), *file, {.weights = type}));
+      su.model = [m = &*onednn_model](const unmask::forward_request& r) { (*m)(r); };
+    } else if (o.backend != "eigen") {
+      die("--backend must be eigen, onednn or onednn-bf16, got '" + o.backend + "'");
+    }
+#else
+    if (o.backend != "eigen")
+      die("--backend '" + o.backend + "' is not available: this build has no oneDNN backend (libdnnl-dev)");
+#endif
     return o.mode == "eval" ? eval(o, su, dir) : demo(o, su);
   } catch (const unmask::error& e) {
     std::cerr << "unmask-demo: " << e.what() << "\n";

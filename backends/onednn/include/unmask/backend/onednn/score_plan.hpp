@@ -38,8 +38,8 @@ struct score_options {
 ///
 /// Which kernel runs was decided by measurement (docs/backends.md): the library's own
 /// one-pass kernel (score_rows / row_stats_simd) reads each row once; on one core it
-/// beat oneDNN's log-softmax primitive alone by 2.2-2.6x (double accumulation) and
-/// 3.8-4.8x (float), before the primitive path even finds the top-2 or the entropy
+/// beat oneDNN's log-softmax primitive alone by 1.9-2.1x (double accumulation) and
+/// 3.4-4.3x (float), before the primitive path even finds the top-2 or the entropy
 /// (32-256 rows of 126 464, AVX-512, oneDNN 2.6); so the plan runs the library kernel on the oneDNN
 /// memory and needs no workspace (`workspace_bytes() == 0`). Decisions equal
 /// row_stats_of's: top1 / top2 exactly, lse and sum p log p within 1e-12 relative
