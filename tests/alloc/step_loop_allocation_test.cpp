@@ -2,6 +2,8 @@
 // Global operator new is replaced (in this test executable only) by a counting one.
 #include <unmask/unmask.hpp>
 
+#include "support/counting_new.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -9,23 +11,7 @@
 #include <new>
 #include <vector>
 
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 flags free() on memory from a *replaced* operator new as mismatched once it
-// inlines both: a false positive for a replacement pair built on malloc/free.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using unmask_test::allocations;
 
 namespace {
 

@@ -9,6 +9,8 @@
 #include <unmask/backend/onednn/model_forward.hpp>
 #include <unmask/backend/onednn/score_plan.hpp>
 
+#include "support/counting_new.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -16,23 +18,7 @@
 #include <new>
 #include <vector>
 
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 flags free() on memory from a *replaced* operator new as mismatched once it
-// inlines both: a false positive for a replacement pair built on malloc/free.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using unmask_test::allocations;
 
 TEST_CASE("score_plan: run allocates nothing", "[onednn][score][alloc]") {
   unmask::onednn::context ctx;
