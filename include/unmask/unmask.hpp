@@ -25,6 +25,7 @@
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/thread_pool.hpp>
 #include <unmask/core/token_buffer.hpp>
+#include <unmask/core/validate_if_any.hpp>
 #include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/row_stats_simd.hpp>

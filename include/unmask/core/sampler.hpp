@@ -15,6 +15,7 @@
 #include <unmask/core/schedule_context.hpp>
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/token_buffer.hpp>
+#include <unmask/core/validate_if_any.hpp>
 #include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/stats_backend.hpp>
@@ -39,13 +40,6 @@
 #include <vector>
 
 UNMASK_NAMESPACE_BEGIN
-
-namespace detail {
-template <class P>
-void validate_if_any(const P& p) {
-  if constexpr (requires { p.validate(); }) p.validate();
-}
-}  // namespace detail
 
 /// Buffers of a run, sized once from the canvas shape (`sampler::plan`); the step loop
 /// never allocates. Reusable across runs of the same shape.
@@ -444,7 +438,6 @@ struct sampler {
           cd.token_logit = ch.logit;
           cd.stats = ps.stats;
           cd.commit = false;
-          cd.score = 0;
           cd.score = static_cast<double>(score.score(cd, where));
         }
       }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <unmask/core/error.hpp>
+#include <unmask/core/validate_if_any.hpp>
 #include <unmask/policy/length/concept.hpp>
 
 #include <algorithm>
@@ -46,15 +47,9 @@ struct length_chain {
            ...);
         },
         parts);
-    std::apply([](const auto&... p) { (validate_part(p), ...); }, parts);
+    std::apply([](const auto&... p) { (detail::validate_if_any(p), ...); }, parts);
   }
   friend bool operator==(const length_chain&, const length_chain&) = default;
-
- private:
-  template <class P>
-  static void validate_part(const P& p) {
-    if constexpr (requires { p.validate(); }) p.validate();
-  }
 };
 
 UNMASK_NAMESPACE_END
