@@ -74,3 +74,22 @@ def export(model, cfg, out, training_info=None):
     if training_info is not None:
         with open(os.path.join(out, "training.json"), "w") as f:
             json.dump(training_info, f, indent=1)
+
+
+def main():
+    """Export a checkpoint written by train.py --ckpt (e.g. to evaluate a run while it trains)."""
+    import argparse
+    from model import TinyLLaDA  # noqa: E402
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--ckpt", required=True, help="a train.py --ckpt file")
+    ap.add_argument("--out", required=True, help="the model directory to write")
+    args = ap.parse_args()
+    ck = torch.load(args.ckpt)
+    model = TinyLLaDA(ck["cfg"])
+    model.load_state_dict(ck["model"])
+    export(model, ck["cfg"], args.out, {"steps": ck["step"], "exported_from": args.ckpt})
+    print(f"exported step {ck['step']} to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

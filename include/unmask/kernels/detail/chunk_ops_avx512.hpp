@@ -65,14 +65,13 @@ UNMASK_AVX512_INLINE __m512 exp_ps(__m512 d, __mmask16 keep) {
   __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_hi_f), d);
   r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_lo_f), r);
   const __m512i kbits = _mm512_castps_si512(kf);
-  const __m512 tab = _mm512_maskz_permutexvar_ps(0xffff, kbits, _mm512_load_ps(exp2_j16_f));  // low 4 bits of n
+  // 2^(n/16) by n's low 4 bits; n sits in the low bits of kf, and n << 19 added to the
+  // adjusted entry's bits scales it by 2^(n >> 4).
+  const __m512i tj = _mm512_maskz_permutexvar_epi32(0xffff, kbits, _mm512_load_si512(exp2_j16_f_adj.data()));
+  const __m512 tab = _mm512_castsi512_ps(_mm512_add_epi32(tj, _mm512_maskz_slli_epi32(0xffff, kbits, 19)));
   const __m512 h = _mm512_fmadd_ps(_mm512_set1_ps(k1), r, _mm512_set1_ps(k0));
   const __m512 q = _mm512_fmadd_ps(h, _mm512_mul_ps(r, r), r);
-  const __m512 e = _mm512_fmadd_ps(tab, q, tab);
-  // 2^(n >> 4): n sits in the low bits of kf; (bits << 19) & ~(15 << 19) = (n >> 4) << 23.
-  const __m512i scale =
-      _mm512_and_si512(_mm512_maskz_slli_epi32(0xffff, kbits, 19), _mm512_set1_epi32(static_cast<int>(0xff800000u)));
-  return _mm512_castsi512_ps(_mm512_maskz_add_epi32(keep, _mm512_castps_si512(e), scale));
+  return _mm512_maskz_fmadd_ps(keep, tab, q, tab);
 }
 
 UNMASK_AVX512_INLINE __m512d exp_pd(__m512d d, __mmask8 keep) {
@@ -82,16 +81,16 @@ UNMASK_AVX512_INLINE __m512d exp_pd(__m512d d, __mmask8 keep) {
   const __m512d nf = _mm512_sub_pd(kd, magic);
   const __m512d r = _mm512_fnmadd_pd(nf, _mm512_set1_pd(ln2_16), d);
   const __m512i kbits = _mm512_castpd_si512(kd);
-  const __m512d tab = _mm512_permutex2var_pd(_mm512_load_pd(exp2_j16), kbits, _mm512_load_pd(exp2_j16 + 8));
+  // As exp_ps, with n << 48.
+  const __m512i tj = _mm512_permutex2var_epi64(_mm512_load_si512(exp2_j16_adj.data()), kbits,
+                                               _mm512_load_si512(exp2_j16_adj.data() + 8));
+  const __m512d tab = _mm512_castsi512_pd(_mm512_add_epi64(tj, slli48(kbits)));
   __m512d h = _mm512_fmadd_pd(_mm512_set1_pd(h3), r, _mm512_set1_pd(h2));
   h = _mm512_fmadd_pd(h, r, _mm512_set1_pd(h1));
   h = _mm512_fmadd_pd(h, r, _mm512_set1_pd(h0));
   h = _mm512_fmadd_pd(h, r, _mm512_set1_pd(0.5));
   const __m512d q = _mm512_fmadd_pd(_mm512_mul_pd(r, r), h, r);
-  const __m512d e = _mm512_fmadd_pd(tab, q, tab);
-  // 2^(n >> 4): n sits in the low bits of kd; (bits << 48) & ~(15 << 48) = (n >> 4) << 52.
-  const __m512i scale = _mm512_and_si512(slli48(kbits), _mm512_set1_epi64(INT64_C(-4503599627370496)));
-  return _mm512_castsi512_pd(_mm512_maskz_add_epi64(keep, _mm512_castpd_si512(e), scale));
+  return _mm512_maskz_fmadd_pd(keep, tab, q, tab);
 }
 
 // d - clamped and the keep mask (d >= cut or NaN).

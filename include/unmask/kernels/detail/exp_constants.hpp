@@ -4,6 +4,10 @@
 
 #include <unmask/core/config.hpp>
 
+#include <array>
+#include <bit>
+#include <cstdint>
+
 UNMASK_NAMESPACE_BEGIN
 namespace detail::expc {
 
@@ -49,6 +53,22 @@ alignas(64) inline constexpr double exp2_j16[16] = {
     0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
     0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
     0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+
+// The AVX-512 tables with j's share of the shifted n taken out of their bits:
+// bits(2^(j/16)) - (j << 19) (float) and - (j << 48) (double). Adding n << 19 (n << 48)
+// to an entry picked by n's low 4 bits then adds n >> 4 to its exponent, so the scale
+// 2^(n >> 4) costs one integer add (no mask) and the product with the polynomial is
+// bit-identical to scaling afterwards (every kept argument gives a normal result).
+alignas(64) inline constexpr std::array<std::uint32_t, 16> exp2_j16_f_adj = [] {
+  std::array<std::uint32_t, 16> t{};
+  for (std::uint32_t j = 0; j < 16; ++j) t[j] = std::bit_cast<std::uint32_t>(exp2_j16_f[j]) - (j << 19);
+  return t;
+}();
+alignas(64) inline constexpr std::array<std::uint64_t, 16> exp2_j16_adj = [] {
+  std::array<std::uint64_t, 16> t{};
+  for (std::uint64_t j = 0; j < 16; ++j) t[j] = std::bit_cast<std::uint64_t>(exp2_j16[j]) - (j << 48);
+  return t;
+}();
 
 }  // namespace detail::expc
 UNMASK_NAMESPACE_END
