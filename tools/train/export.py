@@ -35,6 +35,35 @@ def write_safetensors(path, tensors, metadata=None):
             f.write(b)
 
 
+def read_safetensors(path):
+    """The F32 tensors of a file written by write_safetensors, by name."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} has dtype {meta['dtype']}, expected F32")
+        b, e = meta["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32).view(meta["shape"])
+    return out
+
+
+def load_model(model_dir):
+    """A TinyLLaDA from an exported directory (config.json + model.safetensors)."""
+    from model import TinyLLaDA  # noqa: E402
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    model = TinyLLaDA(cfg)
+    tensors = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items()})
+    model.eval()
+    return model, cfg
+
+
 def reference_inputs():
     """A few canvases: prompt, partly decoded answer, masks, EOS; the C++ forward must match PyTorch on them."""
     m, e = tok.MASK_ID, tok.EOS_ID

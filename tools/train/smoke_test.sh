@@ -1,6 +1,7 @@
 #!/bin/sh
 # Smoke test of the training pipeline: a few steps of a tiny configuration, then the
-# export (safetensors, config, vocab, reference logits, held-out set) is checked.
+# export (safetensors, config, vocab, reference logits, held-out set), its read-back and
+# diagnose.py are checked.
 # Exit 77 (CTest SKIP_RETURN_CODE) when no Python with PyTorch is available.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,5 +37,22 @@ info = json.load(open(f"{d}/training.json"))
 assert info["steps"] == 6 and info["seed"] == 7, info
 refs = json.load(open(f"{d}/reference_logits.json"))["inputs"]
 assert all(len(r["logits"]) == len(r["tokens"]) for r in refs)
-print("smoke_test: ok,", len(got), "tensors,", len(raw), "bytes")
+print("smoke_test: export ok,", len(got), "tensors,", len(raw), "bytes")
 PY
+# Round trip: load_model reads the export back, and its logits are the reference ones.
+"$py" - "$out" "$here" <<'PY'
+import json, sys
+import torch
+sys.path.insert(0, sys.argv[2])
+from export import load_model
+d = sys.argv[1]
+model, _ = load_model(d)
+for r in json.load(open(f"{d}/reference_logits.json"))["inputs"]:
+    with torch.no_grad():
+        got = model(torch.tensor([r["tokens"]]))[0]
+    err = (got - torch.tensor(r["logits"])).abs().max().item()
+    assert err < 1e-5, err
+print("smoke_test: load_model round trip ok")
+PY
+"$py" "$here/diagnose.py" "$out" --rows 4 | grep '^| countdown |' >/dev/null || { echo "smoke_test: diagnose.py printed no countdown row"; exit 1; }
+echo "smoke_test: ok"
