@@ -4,7 +4,7 @@
 #if defined(UNMASK_HAS_ONEDNN_BACKEND)
 
 #include "../tests/onednn/random_llada.hpp"
-#include "bench_logits.hpp"
+#include "bench_step.hpp"
 #include <unmask/backend/onednn/context.hpp>
 #include <unmask/backend/onednn/memory_view.hpp>
 #include <unmask/backend/onednn/model_forward.hpp>
@@ -25,7 +25,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -269,36 +268,7 @@ BENCHMARK_TEMPLATE(BM_OneDNN_Forward_TinyMdm, impl::onednn_bf16)
 // and the oneDNN score backend.
 // ---------------------------------------------------------------------------
 
-struct fixed_block_model {
-  const float* block = nullptr;
-  index_t vocab = 0;
-  void operator()(const unmask::forward_request& req) const {
-    for (const auto& fr : req.rows)
-      std::memcpy(fr.logits, block,
-                  static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
-  }
-};
-
-template <class Sampler>
-void one_step(benchmark::State& st, const Sampler& s, index_t rows, index_t vocab) {
-  const auto& block = unmask_bench::logits_block(rows, vocab);
-  const std::vector<std::vector<unmask::token_id>> prompts{{1, 2, 3, 4}};
-  const auto fresh = unmask::token_buffer::from_prompts(prompts, rows, vocab, static_cast<unmask::token_id>(vocab - 1));
-  auto canvas = fresh;
-  auto ws = s.plan(canvas);
-  fixed_block_model model{block.data(), vocab};
-  const auto first = s.run(canvas, model, ws);
-  if (first.steps != 1 || first.committed != rows) {
-    st.SkipWithError("expected one step committing every row");
-    return;
-  }
-  for (auto _ : st) {
-    canvas.assign_from(fresh);
-    auto r = s.run(canvas, model, ws);
-    benchmark::DoNotOptimize(r.committed);
-  }
-  unmask_bench::set_counters(st, rows, vocab);
-}
+using unmask_bench::run_step;
 
 auto llada_one_step(index_t rows, index_t vocab) {
   return unmask::presets::llada({.steps = 1,
@@ -314,11 +284,11 @@ void BM_OneDNN_Step_LLaDA_Portable(benchmark::State& st) {
   using with_portable =
       unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
                       decltype(s.guidance), decltype(s.transform), unmask::portable_backend>;
-  one_step(st, with_portable{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {}, s.options},
+  run_step(st, with_portable{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {}, s.options},
            st.range(0), st.range(1));
 }
 void BM_OneDNN_Step_LLaDA_Preset(benchmark::State& st) {
-  one_step(st, llada_one_step(st.range(0), st.range(1)), st.range(0), st.range(1));
+  run_step(st, llada_one_step(st.range(0), st.range(1)), st.range(0), st.range(1));
 }
 // Args: rows, vocab, threads of the plan, float64 (0/1).
 void BM_OneDNN_Step_LLaDA_ScoreBackend(benchmark::State& st) {
@@ -330,7 +300,7 @@ void BM_OneDNN_Step_LLaDA_ScoreBackend(benchmark::State& st) {
   using with_onednn =
       unmask::sampler<decltype(s.schedule), decltype(s.score), decltype(s.block), decltype(s.length), decltype(s.noise),
                       decltype(s.guidance), decltype(s.transform), on::score_backend>;
-  one_step(st,
+  run_step(st,
            with_onednn{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, {&plan}, s.options},
            rows, vocab);
 }

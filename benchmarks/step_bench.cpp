@@ -1,30 +1,15 @@
 // unmask benchmarks: one whole sampler step of the LLaDA, Fast-dLLM and Dream presets.
 // The model memcpy's a fixed logits block; "rows" = masked positions scored in the step.
-#include "bench_logits.hpp"
+#include "bench_step.hpp"
 #include <unmask/core/sampler.hpp>
 #include <unmask/kernels/simd_backend.hpp>
 #include <unmask/presets/dream.hpp>
 #include <unmask/presets/fastdllm.hpp>
 #include <unmask/presets/llada.hpp>
 
-#include <cstring>
-#include <string>
-#include <vector>
-
 namespace {
 
 using unmask::index_t;
-
-// Answers every request with the first (logits_end - logits_begin) rows of the block.
-struct fixed_block_model {
-  const float* block = nullptr;
-  index_t vocab = 0;
-  void operator()(const unmask::forward_request& req) const {
-    for (const auto& fr : req.rows)
-      std::memcpy(fr.logits, block,
-                  static_cast<std::size_t>((fr.logits_end - fr.logits_begin) * vocab) * sizeof(float));
-  }
-};
 
 // The same sampler with another stats backend.
 template <class S>
@@ -34,29 +19,10 @@ auto with_backend(const S& s, unmask::simd_backend b) {
   return out{s.schedule, s.score, s.block, s.length, s.noise, s.guidance, s.transform, b, s.options};
 }
 
-// One canvas row: a 4-token prompt and `rows` masks; the preset is configured so the
-// run is exactly one step that scores all `rows` masked positions and commits them
-// (LLaDA: steps = 1 with one block of `rows`; Fast-dLLM: threshold 0; Dream: steps = 1).
-template <class Sampler>
-void run_step(benchmark::State& state, const Sampler& s, index_t rows, index_t vocab) {
-  const auto& block = unmask_bench::logits_block(rows, vocab);
-  const std::vector<std::vector<unmask::token_id>> prompts{{1, 2, 3, 4}};
-  const auto fresh = unmask::token_buffer::from_prompts(prompts, rows, vocab, static_cast<unmask::token_id>(vocab - 1));
-  auto canvas = fresh;
-  auto ws = s.plan(canvas);
-  fixed_block_model model{block.data(), vocab};
-  const auto first = s.run(canvas, model, ws);
-  if (first.steps != 1 || first.committed != rows) {
-    state.SkipWithError(("expected one step committing every row, got steps = " + std::to_string(first.steps)).c_str());
-    return;
-  }
-  for (auto _ : state) {
-    canvas.assign_from(fresh);
-    auto st = s.run(canvas, model, ws);
-    benchmark::DoNotOptimize(st.committed);
-  }
-  unmask_bench::set_counters(state, rows, vocab);
-}
+// The presets below are configured so the run is exactly one step that scores all
+// `rows` masked positions and commits them (LLaDA: steps = 1 with one block of `rows`;
+// Fast-dLLM: threshold 0; Dream: steps = 1).
+using unmask_bench::run_step;
 
 auto llada(index_t rows, index_t vocab, double temperature = 0.0) {
   return unmask::presets::llada({.steps = 1,

@@ -18,40 +18,7 @@
 #include <string>
 #include <vector>
 
-// Counting global allocator: how many allocations (and bytes) happen while `tracking`.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // malloc/free behind a replaced new/delete
-#endif
-namespace {
-bool tracking = false;
-std::size_t allocations = 0;
-std::size_t allocated_bytes = 0;
-}  // namespace
-
-// Every non-aligned form is replaced, so that all of them pair malloc with free (also
-// under AddressSanitizer, whose own operators would otherwise serve the missing forms).
-namespace {
-void* counted_malloc(std::size_t n) noexcept {
-  if (tracking) ++allocations, allocated_bytes += n;
-  return std::malloc(n == 0 ? 1 : n);
-}
-}  // namespace
-void* operator new(std::size_t n) {
-  if (void* p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "support/counting_new.hpp"  // this executable's counting operator new
 
 namespace {
 
@@ -206,9 +173,10 @@ TEST_CASE("continuous: 50 000 tokens with memory linear in length x vocab and no
   unmask::philox_gaussian noise{1};
 
   // sample(): the state, the workspace and the tokens, allocated before the loop, and nothing else.
-  allocations = 0, allocated_bytes = 0, tracking = true;
+  const long calls0 = unmask_test::allocations, bytes0 = unmask_test::allocated_bytes;
   const auto tokens = s.sample(model, noise, b, l, v);
-  tracking = false;
+  const auto allocations = static_cast<std::size_t>(unmask_test::allocations - calls0);
+  const auto allocated_bytes = static_cast<std::size_t>(unmask_test::allocated_bytes - bytes0);
   const std::size_t state_bytes = sizeof(float) * static_cast<std::size_t>(b * l * d);
   const std::size_t ws_bytes = sizeof(float) * s.workspace_floats(b, l, v);
   const std::size_t token_bytes = sizeof(token_id) * static_cast<std::size_t>(b * l);
@@ -222,10 +190,9 @@ TEST_CASE("continuous: 50 000 tokens with memory linear in length x vocab and no
   s.prior.sample(x.view());
   auto ws = s.make_workspace(b, l, v);
   std::vector<token_id> out(static_cast<std::size_t>(b * l));
-  allocations = 0, tracking = true;
+  const long calls1 = unmask_test::allocations;
   s.run(model, noise, x.view(), ws, out);
-  tracking = false;
-  CHECK(allocations == 0);
+  CHECK(unmask_test::allocations - calls1 == 0);
   CHECK(out == tokens);
 }
 

@@ -7,8 +7,9 @@
 #include <new>
 
 namespace unmask_test {
-/// Calls to operator new since the program started.
+/// Calls to operator new since the program started, and the bytes they asked for.
 inline std::atomic<long> allocations{0};
+inline std::atomic<long> allocated_bytes{0};
 }  // namespace unmask_test
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -22,6 +23,7 @@ inline std::atomic<long> allocations{0};
 namespace unmask_test {
 inline void* counted_malloc(std::size_t n) noexcept {
   allocations.fetch_add(1, std::memory_order_relaxed);
+  allocated_bytes.fetch_add(static_cast<long>(n), std::memory_order_relaxed);
   return std::malloc(n == 0 ? 1 : n);
 }
 }  // namespace unmask_test

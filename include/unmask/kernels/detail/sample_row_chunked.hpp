@@ -185,15 +185,7 @@ template <class Acc, bool Entropy, class Ops, class T>
     // ~1e-14 of z: agreement with pick is up to that on every path), allowed 1e-13.
     const double margin = bound + 1e-13 * z + static_cast<double>(n) * 1e-37;
     pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z, margin);
-    if (!pick.certain) {  // decide with double weights
-      z = 0;
-      for (index_t k = 0; k < nc; ++k) {
-        const index_t b = k * chunk;
-        cw[k] = Ops::sum_tempered(p + b, std::min(chunk, n - b), md, inv_t);
-        z += cw[k];
-      }
-      pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
-    }
+    if (!pick.certain) pick.index = sample_known_max<Ops>(p, n, md, inv_t, u);  // decide with double weights
   } else {
     pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
   }

@@ -23,8 +23,8 @@ struct categorical {
   std::uint64_t seed = 0;
   static constexpr std::uint32_t stream = 1;
 
-  /// The vectorised pass (kernels/sample_token.hpp); falls back to `pick_reference`,
-  /// the scalar definition, in the rare case it cannot settle the token.
+  /// The vectorised pass (kernels/sample_token.hpp); `pick_reference`, the scalar
+  /// definition, when that pass finds no entry of nonzero weight.
   [[nodiscard]] token_choice pick(std::span<const float> l, const row_stats& s, random_counter where) const noexcept {
     if (temperature <= 0) return {s.top1, s.max1};
     random_counter w = where;
