@@ -1,7 +1,12 @@
 // unmask benchmarks: the score kernels (one pass per row) beside BM_Floor_StreamRead.
-// Low confidence (float / float64), margin, entropy, temperature sampling, top-k filter.
+// Low confidence (float / float64 filtered / float64), margin, entropy, temperature sampling, top-k filter.
 #include "bench_logits.hpp"
+#include <unmask/core/score_interval.hpp>
+#include <unmask/kernels/flag_uncertain.hpp>
 #include <unmask/kernels/sample_rows.hpp>
+#include <unmask/kernels/simd_backend.hpp>
+#include <unmask/policy/schedule/confidence_threshold.hpp>
+#include <unmask/policy/score/low_confidence.hpp>
 #include <unmask/kernels/score_rows.hpp>
 #include <unmask/kernels/top_k_filter.hpp>
 #include <unmask/kernels/top_p_filter.hpp>
@@ -44,9 +49,59 @@ void score(benchmark::State& state, unmask::thread_pool* pool) {
 // LLaDA / Dream maskgit_plus: p(argmax) of a float32 softmax.
 void BM_Score_LowConfidence(benchmark::State& s) { score<float, rule::low_confidence>(s, nullptr); }
 void BM_Score_LowConfidence_2T(benchmark::State& s) { score<float, rule::low_confidence>(s, &unmask_bench::pool2()); }
-// Fast-dLLM: the same in float64.
-void BM_Score_LowConfidenceF64(benchmark::State& s) { score<double, rule::low_confidence>(s, nullptr); }
-void BM_Score_LowConfidenceF64_2T(benchmark::State& s) {
+// Fast-dLLM's float64 confidence as its presets decide it (the float64 decision filter):
+// the bounded float pass over every row, the score intervals, flag_uncertain against
+// the 0.9 threshold, then float64 statistics for the flagged rows. Counter `refined`:
+// rows recomputed per pass (what the filter could not decide alone).
+void score_f64_filtered(benchmark::State& state, unmask::thread_pool* pool) {
+  const index_t rows = state.range(0), vocab = state.range(1);
+  const auto& block = unmask_bench::logits_block(rows, vocab);
+  const auto n = static_cast<std::size_t>(rows);
+  const unmask::simd_backend backend{.float64 = true, .float64_filter = true, .entropy = false, .pool = pool};
+  const unmask::confidence_threshold schedule{.threshold = 0.9};
+  std::vector<std::span<const float>> spans(n);
+  for (std::size_t i = 0; i < n; ++i) spans[i] = {block.data() + i * static_cast<std::size_t>(vocab), static_cast<std::size_t>(vocab)};
+  std::vector<unmask::bounded_row_stats> bounded(n);
+  std::vector<unmask::candidate> cands(n);
+  std::vector<double> lo(n), hi(n);
+  std::vector<index_t> order(n);
+  std::vector<unsigned char> flags(n);
+  std::vector<std::span<const float>> again(n);
+  std::vector<unmask::row_stats> exact(n);
+  double refined = 0;
+  for (auto _ : state) {
+    backend.row_stats_bounded(spans, bounded);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& c = cands[i];
+      c.position = static_cast<index_t>(i);
+      c.stats = bounded[i].stats;
+      c.token = c.stats.top1;
+      c.token_logit = c.stats.max1;
+      const auto iv = unmask::score_interval_of(unmask::low_confidence{}, c, bounded[i].lse_error, {});
+      lo[i] = iv.lo;
+      hi[i] = iv.hi;
+    }
+    const index_t f = unmask::flag_uncertain(std::span<const double>(lo), std::span<const double>(hi),
+                                             [&](double a, double b) { return schedule.critical_between(a, b); },
+                                             std::span<index_t>(order), std::span<unsigned char>(flags));
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (flags[i] != 0) again[k++] = spans[i];
+    backend.row_stats({again.data(), k}, {exact.data(), k});
+    for (std::size_t i = 0, j = 0; i < n; ++i)
+      if (flags[i] != 0) cands[i].stats = exact[j++];
+    for (auto& c : cands) c.score = c.token_prob();
+    refined += static_cast<double>(f);
+    benchmark::DoNotOptimize(cands.data());
+  }
+  unmask_bench::set_counters(state, rows, vocab);
+  state.counters["refined"] = benchmark::Counter(refined / static_cast<double>(state.iterations()));
+}
+void BM_Score_LowConfidenceF64(benchmark::State& s) { score_f64_filtered(s, nullptr); }
+void BM_Score_LowConfidenceF64_2T(benchmark::State& s) { score_f64_filtered(s, &unmask_bench::pool2()); }
+// The float64 kernel alone on every row (the filter's fallback; the presets before it).
+void BM_Score_LowConfidenceF64Exact(benchmark::State& s) { score<double, rule::low_confidence>(s, nullptr); }
+void BM_Score_LowConfidenceF64Exact_2T(benchmark::State& s) {
   score<double, rule::low_confidence>(s, &unmask_bench::pool2());
 }
 // Dream topk_margin and entropy (float32).
@@ -58,6 +113,8 @@ BENCHMARK(BM_Score_LowConfidence)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_LowConfidence_2T)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_LowConfidenceF64)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_LowConfidenceF64_2T)->Apply(unmask_bench::shapes);
+BENCHMARK(BM_Score_LowConfidenceF64Exact)->Apply(unmask_bench::shapes);
+BENCHMARK(BM_Score_LowConfidenceF64Exact_2T)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_Margin)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_Margin_2T)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Score_Entropy)->Apply(unmask_bench::shapes);

@@ -48,7 +48,7 @@ auto dream(index_t rows, index_t vocab) {
                                  .eos_id = static_cast<unmask::token_id>(vocab - 2)});
 }
 
-// The presets as they ship (portable_backend: row_stats_of<double>, one row at a time).
+// The presets as they ship (simd_backend at the reference's precision, one thread).
 void BM_Step_LLaDA(benchmark::State& st) { run_step(st, llada(st.range(0), st.range(1)), st.range(0), st.range(1)); }
 void BM_Step_FastDllm(benchmark::State& st) {
   run_step(st, fastdllm(st.range(0), st.range(1)), st.range(0), st.range(1));
@@ -63,19 +63,26 @@ BENCHMARK(BM_Step_FastDllm)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_Dream)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_LLaDA_Temp)->Args({256, 126464})->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The same presets with simd_backend (float statistics for LLaDA / Dream as their
-// references, float64 for Fast-dLLM), on one thread and on both cores.
+// The same presets with their simd_backend (float statistics for LLaDA / Dream as their
+// references, float64 decisions through the float64 filter for Fast-dLLM) with `f64`
+// forcing the float64 kernel on every row (no filter) and `pool` threading the rows.
 template <class S>
 void simd_step(benchmark::State& st, const S& s, bool f64, unmask::thread_pool* pool) {
-  run_step(st, with_backend(s, unmask::simd_backend{.float64 = f64, .pool = pool}), st.range(0), st.range(1));
+  unmask::simd_backend b = s.backend;
+  b.pool = pool;
+  if (f64) b.float64_filter = false;
+  run_step(st, with_backend(s, b), st.range(0), st.range(1));
 }
 void BM_Step_LLaDA_Simd(benchmark::State& st) { simd_step(st, llada(st.range(0), st.range(1)), false, nullptr); }
 void BM_Step_LLaDA_Simd2T(benchmark::State& st) {
   simd_step(st, llada(st.range(0), st.range(1)), false, &unmask_bench::pool2());
 }
-void BM_Step_FastDllm_Simd(benchmark::State& st) { simd_step(st, fastdllm(st.range(0), st.range(1)), true, nullptr); }
+void BM_Step_FastDllm_Simd(benchmark::State& st) { simd_step(st, fastdllm(st.range(0), st.range(1)), false, nullptr); }
 void BM_Step_FastDllm_Simd2T(benchmark::State& st) {
-  simd_step(st, fastdllm(st.range(0), st.range(1)), true, &unmask_bench::pool2());
+  simd_step(st, fastdllm(st.range(0), st.range(1)), false, &unmask_bench::pool2());
+}
+void BM_Step_FastDllm_Float64(benchmark::State& st) {
+  simd_step(st, fastdllm(st.range(0), st.range(1)), true, nullptr);
 }
 void BM_Step_Dream_Simd(benchmark::State& st) { simd_step(st, dream(st.range(0), st.range(1)), false, nullptr); }
 void BM_Step_Dream_Simd2T(benchmark::State& st) {
@@ -88,6 +95,7 @@ BENCHMARK(BM_Step_LLaDA_Simd)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_LLaDA_Simd2T)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_FastDllm_Simd)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_FastDllm_Simd2T)->Apply(unmask_bench::shapes);
+BENCHMARK(BM_Step_FastDllm_Float64)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_Dream_Simd)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_Dream_Simd2T)->Apply(unmask_bench::shapes);
 BENCHMARK(BM_Step_LLaDA_Temp_Simd)->Args({256, 126464})->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -20,6 +20,7 @@ struct run_stats {
   index_t length_calls = 0;        ///< model calls made by the length policy before denoising
   index_t expansions = 0;          ///< length growth events before denoising (DAEDAL Stage 1)
   index_t insertions = 0;          ///< mask insertions during denoising (DAEDAL Stage 2)
+  index_t refined = 0;             ///< scores the float64 decision filter recomputed in float64
   std::vector<index_t> final_length;      ///< per row: generated length at the end
   std::vector<index_t> effective_length;  ///< per row: generated tokens up to and including the first EOS
   index_t total_tokens() const noexcept {

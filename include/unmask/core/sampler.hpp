@@ -13,9 +13,11 @@
 #include <unmask/core/run_stats.hpp>
 #include <unmask/core/sampler_options.hpp>
 #include <unmask/core/schedule_context.hpp>
+#include <unmask/core/score_interval.hpp>
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/token_buffer.hpp>
 #include <unmask/core/validate_if_any.hpp>
+#include <unmask/kernels/flag_uncertain.hpp>
 #include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/stats_backend.hpp>
@@ -34,6 +36,7 @@
 #include <unmask/policy/transform/no_transform.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -59,11 +62,17 @@ struct sampler_workspace {
   std::vector<index_t> logits_begin;        ///< per row, first position of its logits block
   std::vector<std::span<const float>> batch_rows;  ///< rows x capacity: the stats pass's input
   std::vector<row_stats> batch_stats;              ///< rows x capacity: its output
+  std::vector<bounded_row_stats> batch_bounded;    ///< rows x capacity: the float64 filter's pass (else empty)
+  std::vector<double> score_lo, score_hi;          ///< rows x capacity: the filter's score intervals
+  std::vector<index_t> filter_order;               ///< rows x capacity: the filter's sort scratch
+  std::vector<unsigned char> filter_flags;         ///< rows x capacity: candidates to recompute
   [[nodiscard]] std::size_t bytes() const noexcept {
     return uncond_tokens.size() * sizeof(token_id) + logits.size() * sizeof(float) +
            candidates.size() * sizeof(candidate) + pstats.size() * sizeof(position_stats) +
            commits.size() * sizeof(committed_token) + scratch.size() * sizeof(float) +
-           batch_rows.size() * sizeof(std::span<const float>) + batch_stats.size() * sizeof(row_stats);
+           batch_rows.size() * sizeof(std::span<const float>) + batch_stats.size() * sizeof(row_stats) +
+           batch_bounded.size() * sizeof(bounded_row_stats) + (score_lo.size() + score_hi.size()) * sizeof(double) +
+           filter_order.size() * sizeof(index_t) + filter_flags.size();
   }
 };
 
@@ -94,6 +103,13 @@ struct sampler {
   Transform transform{};
   Backend backend{};
   sampler_options options{};
+
+  /// Whether the float64 decision filter can run (it does when the backend's bounded
+  /// pass returns nonzero errors, e.g. simd_backend{.float64_filter = true}): a backend
+  /// with a bounded pass, a score monotone in lse, a schedule that names its critical
+  /// scores, and no logits transform or length policy reading the statistics otherwise.
+  static constexpr bool filterable =
+      bounded_stats_backend<Backend> && lse_monotone_score<Score> && filterable_schedule<Schedule>;
 
   /// Checks every policy's parameters (throws unmask::error).
   void validate() const {
@@ -127,6 +143,13 @@ struct sampler {
     ws.logits_begin.assign(rows, 0);
     ws.batch_rows.resize(rows * cap);
     ws.batch_stats.resize(rows * cap);
+    if constexpr (filterable) {
+      ws.batch_bounded.resize(rows * cap);
+      ws.score_lo.resize(rows * cap);
+      ws.score_hi.resize(rows * cap);
+      ws.filter_order.resize(rows * cap);
+      ws.filter_flags.resize(rows * cap);
+    }
     return ws;
   }
 
@@ -330,6 +353,54 @@ struct sampler {
     return s.logits_row(r, transform.source(p));
   }
 
+  // The float64 decision filter: each score from the bounded pass becomes an interval
+  // (the score at lse -/+ lse_error, plus rounding); candidates whose interval meets
+  // another's or a critical score of the schedule are recomputed from float64
+  // statistics (flag_uncertain says why that decides as float64 would).
+  // Where the token sampler's and the score rule's draws for position p of row r are.
+  static random_counter score_counter(index_t step, index_t r, index_t p) noexcept {
+    return {0, static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)};
+  }
+
+  template <class M>
+  void refine_uncertain(state<M>& s, std::size_t used) const {
+    auto& ws = *s.ws;
+    std::size_t k = 0;
+    for (auto& rc : ws.row_cands)
+      for (auto& cd : rc.items) {
+        const score_interval iv =
+            score_interval_of(score, cd, ws.batch_bounded[k].lse_error, score_counter(s.step, rc.row, cd.position));
+        ws.score_lo[k] = iv.lo;
+        ws.score_hi[k] = iv.hi;
+        ++k;
+      }
+    const index_t flagged = flag_uncertain(
+        std::span<const double>(ws.score_lo.data(), used), std::span<const double>(ws.score_hi.data(), used),
+        [this](double a, double b) { return schedule.critical_between(a, b); }, std::span<index_t>(ws.filter_order),
+        std::span<unsigned char>(ws.filter_flags));
+    if (flagged == 0) return;
+    std::size_t f = 0;  // one backend call for the flagged rows (the pass's buffers are free now)
+    k = 0;
+    for (auto& rc : ws.row_cands)
+      for (auto& cd : rc.items)
+        if (ws.filter_flags[k++] != 0) ws.batch_rows[f++] = cd.logits;
+    backend.row_stats({ws.batch_rows.data(), f}, {ws.batch_stats.data(), f});
+    f = 0;
+    k = 0;
+    for (auto& rc : ws.row_cands)
+      for (auto& cd : rc.items) {
+        if (ws.filter_flags[k++] == 0) continue;
+        const position_stats ps = checked(s, ws.batch_stats[f++], cd.logits, rc.row, cd.position);
+        const random_counter where = score_counter(s.step, rc.row, cd.position);
+        const token_choice ch = noise.pick(cd.logits, ps.stats, where);
+        cd.token = ch.token;
+        cd.token_logit = ch.logit;
+        cd.stats = ps.stats;
+        cd.score = static_cast<double>(score.score(cd, where));
+      }
+    s.stats.refined += flagged;
+  }
+
   template <class M>
   void activate(state<M>& s, index_t r) const {
     auto& c = s.ws->canvas;
@@ -419,7 +490,18 @@ struct sampler {
         }
         ws.row_cands.push_back(row_candidates{r, {ws.candidates.data() + first, used - first}});
       }
-      if (!have_all) backend.row_stats({ws.batch_rows.data(), used}, {ws.batch_stats.data(), used});
+      bool bounded = false;  // some score is from the filter's bounded pass
+      if (!have_all) {
+        if constexpr (filterable) {
+          backend.row_stats_bounded({ws.batch_rows.data(), used}, {ws.batch_bounded.data(), used});
+          for (std::size_t i = 0; i < used; ++i) {
+            ws.batch_stats[i] = ws.batch_bounded[i].stats;
+            bounded = bounded || ws.batch_bounded[i].lse_error != 0;
+          }
+        } else {
+          backend.row_stats({ws.batch_rows.data(), used}, {ws.batch_stats.data(), used});
+        }
+      }
       std::size_t k = 0;
       for (auto& rc : ws.row_cands) {
         const index_t r = rc.row, prompt = c.prompt_length(r);
@@ -431,8 +513,7 @@ struct sampler {
                                         ? ws.pstats[static_cast<std::size_t>(r * cap + p - prompt)]
                                         : checked(s, ws.batch_stats[k], cd.logits, r, p);
           ++k;
-          const random_counter where{0, static_cast<std::uint32_t>(s.step), static_cast<std::uint32_t>(r),
-                                     static_cast<std::uint32_t>(p)};
+          const random_counter where = score_counter(s.step, r, p);
           const token_choice ch = noise.pick(cd.logits, ps.stats, where);
           cd.token = ch.token;
           cd.token_logit = ch.logit;
@@ -441,6 +522,9 @@ struct sampler {
           cd.score = static_cast<double>(score.score(cd, where));
         }
       }
+
+      if constexpr (filterable)
+        if (bounded) refine_uncertain(s, used);
 
       schedule_context sctx{s.step, rows, batch_masked, c.mask_id(), ws.rows};
       schedule.select(sctx, ws.row_cands);

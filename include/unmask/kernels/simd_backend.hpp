@@ -3,6 +3,7 @@
 #pragma once
 
 #include <unmask/core/thread_pool.hpp>
+#include <unmask/kernels/row_stats_bounded.hpp>
 #include <unmask/kernels/row_stats_simd.hpp>
 #include <unmask/kernels/stats_backend.hpp>
 
@@ -17,10 +18,16 @@ UNMASK_NAMESPACE_BEGIN
 /// softmax in float32), about 2.5x less compute. `pool` (not owned; may be null)
 /// splits the rows statically over its threads: results do not depend on the thread
 /// count. Argmax / top-2 indices equal row_stats_of's, so the recorded reference
-/// traces replay identically. Concept: stats_backend. One read of each row; no
-/// allocation. Deterministic.
+/// traces replay identically. `float64_filter` (with float64): the sampler's score pass
+/// runs row_stats_bounded (float exponentials, double sums, a certified lse error: the
+/// float32 kernel's cost) and recomputes in float64 only the rows whose decision that
+/// error leaves open, so decisions equal float64's exactly (docs/design.md, "The float64
+/// decision filter"); passes that do not decide (length policies' statistics) stay
+/// float64. Concept: bounded_stats_backend. One read of each row; no allocation.
+/// Deterministic.
 struct simd_backend {
   bool float64 = true;
+  bool float64_filter = false;  ///< float64: bounded float pass + float64 only where a decision needs it
   bool entropy = true;  ///< false: skip sum p log p (NaN) when the score rule does not read it
   thread_pool* pool = nullptr;
   simd_level level = simd_level::avx512;  ///< highest level allowed (lowered to the CPU's)
@@ -42,8 +49,28 @@ struct simd_backend {
       for (index_t i = 0; i < n; ++i) one(i);
     }
   }
+  /// The bounded pass (float64 && float64_filter), else row_stats with lse_error 0.
+  void row_stats_bounded(std::span<const std::span<const float>> rows, std::span<bounded_row_stats> out) const {
+    const simd_level lv = usable_simd_level(level);
+    const bool bounded = float64 && float64_filter;
+    auto one = [&](index_t i) {
+      const auto k = static_cast<std::size_t>(i);
+      if (bounded) {
+        out[k] = unmask::row_stats_bounded(rows[k], lv);
+      } else {
+        row_stats({&rows[k], 1}, {&out[k].stats, 1});
+        out[k].lse_error = 0;
+      }
+    };
+    const auto n = static_cast<index_t>(rows.size());
+    if (pool != nullptr && n > 1) {
+      pool->parallel_for(n, one);
+    } else {
+      for (index_t i = 0; i < n; ++i) one(i);
+    }
+  }
   friend bool operator==(const simd_backend&, const simd_backend&) = default;
 };
-static_assert(stats_backend<simd_backend>);
+static_assert(bounded_stats_backend<simd_backend>);
 
 UNMASK_NAMESPACE_END

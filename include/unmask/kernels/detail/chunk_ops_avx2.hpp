@@ -267,6 +267,42 @@ struct chunk_ops_avx2 {
     return r;
   }
 
+  template <bool Safe, class T>
+  [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
+    using namespace avx2;
+    const __m256 mf = _mm256_set1_ps(m), zero = _mm256_setzero_ps();
+    __m256 b0 = zero, b1 = zero;
+    __m256d wd = _mm256_setzero_pd();  // float lanes of <= 4 terms, then double
+    unsigned ones = 0;                 // terms with d = 0: exactly 1, kept out of the lanes
+    index_t v = 0;
+    while (v + 16 <= n) {
+      __m256 w0 = zero, w1 = zero;
+      for (int k = 0; k < 4 && v + 16 <= n; ++k, v += 16) {
+        prefetch_ahead(p + n + v);
+        __m256 d0 = _mm256_sub_ps(load8(p + v), mf), d1 = _mm256_sub_ps(load8(p + v + 8), mf);
+        const __m256 z0 = _mm256_cmp_ps(d0, zero, _CMP_EQ_OQ), z1 = _mm256_cmp_ps(d1, zero, _CMP_EQ_OQ);
+        ones += static_cast<unsigned>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z0))) +
+                                      __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z1))));
+        const __m256 e0 = _mm256_andnot_ps(z0, exp_ps_checked<Safe>(d0));
+        const __m256 e1 = _mm256_andnot_ps(z1, exp_ps_checked<Safe>(d1));
+        w0 = _mm256_add_ps(w0, e0);
+        w1 = _mm256_add_ps(w1, e1);
+        b0 = _mm256_fnmadd_ps(e0, d0, b0);
+        b1 = _mm256_fnmadd_ps(e1, d1, b1);
+      }
+      wd = _mm256_add_pd(wd, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w0)),
+                                           _mm256_cvtps_pd(_mm256_castps256_ps128(w1))));
+      wd = _mm256_add_pd(wd, _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w0, 1)),
+                                           _mm256_cvtps_pd(_mm256_extractf128_ps(w1, 1))));
+    }
+    exp_sums r = chunk_ops_portable::sums_bounded<Safe>(p + v, n - v, m);
+    const double lanes = hsum(wd);
+    r.st += lanes;
+    r.s += lanes + static_cast<double>(ones);
+    r.sb += hsum(b0) + hsum(b1);
+    return r;
+  }
+
   template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     using namespace avx2;

@@ -305,6 +305,47 @@ struct chunk_ops_avx512 {
     return r;
   }
 
+  template <bool Safe, class T>
+  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
+    using namespace avx512;
+    const __m512 mf = _mm512_set1_ps(m), zero = _mm512_setzero_ps();
+    __m512 b0 = zero, b1 = zero;
+    __m512d wd = _mm512_setzero_pd();  // float lanes of <= 4 terms, then double
+    unsigned ones = 0;                 // terms with d = 0: exactly 1, kept out of the lanes
+    index_t v = 0;
+    while (v + 32 <= n) {
+      __m512 w0 = zero, w1 = zero;
+      for (int k = 0; k < 4 && v + 32 <= n; ++k, v += 32) {
+        prefetch_ahead(p + n + v);
+        prefetch_ahead(p + n + v + 16);
+        __m512 d0 = _mm512_sub_ps(load16(p + v), mf), d1 = _mm512_sub_ps(load16(p + v + 16), mf);
+        const __mmask16 z0 = _mm512_cmp_ps_mask(d0, zero, _CMP_EQ_OQ), z1 = _mm512_cmp_ps_mask(d1, zero, _CMP_EQ_OQ);
+        ones += static_cast<unsigned>(__builtin_popcount(z0) + __builtin_popcount(z1));
+        __mmask16 k0 = static_cast<__mmask16>(~z0), k1 = static_cast<__mmask16>(~z1);
+        if constexpr (!Safe) {
+          __mmask16 c0, c1;
+          d0 = clamp_ps(d0, c0);
+          d1 = clamp_ps(d1, c1);
+          k0 &= c0;
+          k1 &= c1;
+        }
+        const __m512 e0 = exp_ps(d0, k0), e1 = exp_ps(d1, k1);
+        w0 = _mm512_add_ps(w0, e0);
+        w1 = _mm512_add_ps(w1, e1);
+        b0 = _mm512_fnmadd_ps(e0, d0, b0);
+        b1 = _mm512_fnmadd_ps(e1, d1, b1);
+      }
+      wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(lower8(w0)), cvt_pd(lower8(w1))));
+      wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(upper8(w0)), cvt_pd(upper8(w1))));
+    }
+    exp_sums r = chunk_ops_portable::sums_bounded<Safe>(p + v, n - v, m);
+    const double lanes = hsum(wd);
+    r.st += lanes;
+    r.s += lanes + static_cast<double>(ones);
+    r.sb += hsum(_mm512_add_ps(b0, b1));
+    return r;
+  }
+
   template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     using namespace avx512;

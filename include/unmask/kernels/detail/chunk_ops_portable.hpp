@@ -64,6 +64,28 @@ struct chunk_ops_portable {
     }
     return {s, t, 0};
   }
+  /// The bounded pass (row_stats_bounded): the float exponentials e of d = fl(x - m)
+  /// summed in double (the vector paths: float lanes of <= 4 terms, then double) into
+  /// st, except the terms with d = 0 (exactly 1), which are counted; s = st + that
+  /// count, sb = sum e |d|. Then |s - sum exp(x - m)| <= tempered_rel_bound st +
+  /// bounded_arg_bound sb, an error relative to the row's tail, not to its max. t = 0.
+  template <bool Safe, class T>
+  [[nodiscard]] static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
+    double st = 0, sb = 0;
+    index_t ones = 0;
+    for (index_t v = 0; v < n; ++v) {
+      const float d = to_f32(p[v]) - m;
+      if (d == 0) {
+        ++ones;
+        continue;
+      }
+      if (!(d >= exp_cut_f32)) continue;
+      const float e = std::exp(d);
+      st += static_cast<double>(e);
+      sb -= static_cast<double>(e) * static_cast<double>(d);
+    }
+    return {st + static_cast<double>(ones), 0, st, sb};
+  }
   /// s, t in double.
   template <bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_f64(const T* p, index_t n, double m) noexcept {

@@ -77,5 +77,10 @@ struct exp_sums {
 inline constexpr double tempered_rel_bound = (4 + 3) * 0x1.0p-24;
 inline constexpr double tempered_arg_bound = 3.1 * 0x1.0p-24;
 
+/// The bounded pass's (row_stats_bounded) argument term: d = fl(x - m) is one rounding,
+/// so exp(d) is off exp(x - m) by |d| 2^-24 (first order; 1.1 leaves room for the
+/// second). Its relative term is tempered_rel_bound (same exponentials, same lanes).
+inline constexpr double bounded_arg_bound = 1.1 * 0x1.0p-24;
+
 }  // namespace detail
 UNMASK_NAMESPACE_END

@@ -5,6 +5,7 @@
 #include <unmask/kernels/detail/chunk_ops_portable.hpp>
 #include <unmask/kernels/detail/chunk_types.hpp>
 #include <unmask/kernels/row_stats.hpp>
+#include <unmask/kernels/bounded_row_stats.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -105,6 +106,52 @@ template <class Acc, bool Entropy, class Ops, class T>
     t += es.t;
   }
   return finish_row_stats(p, n, g, m, s, t, Entropy);
+}
+
+/// The bounded pass over p[0, n): row_stats with float exponentials summed in double
+/// (sum p log p not computed) and a bound on |lse - exact lse| (see row_stats_bounded).
+template <class Ops, class T>
+[[nodiscard]] bounded_row_stats row_stats_bounded_chunked(const T* p, index_t n) noexcept {
+  constexpr float ninf = -std::numeric_limits<float>::infinity();
+  top2_state g;
+  float m = ninf;
+  double s = 0, sl = 0, sb = 0;  // sum e, its float-lane part, sum e |d|: relative to m
+  for (index_t b = 0; b < n; b += stats_chunk) {
+    const index_t len = std::min(stats_chunk, n - b);
+    const chunk_range cr = Ops::range(p + b, len);
+    const float cm = cr.max;
+    if (!(cm < std::numeric_limits<float>::infinity())) {
+      g.m1 = cm;
+      return {invalid_row_stats(g), 0};
+    }
+    if (!(cm > ninf)) continue;
+    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
+    if (cm > m) {
+      if (m > ninf) {  // each term's error is relative to itself: the sums scale alike
+        const double e = std::exp(static_cast<double>(m) - static_cast<double>(cm));
+        s *= e;
+        sl *= e;
+        sb *= e;
+      }
+      m = cm;
+    }
+    const exp_sums es = cr.min - m >= exp_cut_f32 ? Ops::template sums_bounded<true>(p + b, len, m)
+                                                  : Ops::template sums_bounded<false>(p + b, len, m);
+    s += es.s;
+    sl += es.st;
+    sb += es.sb;
+  }
+  const row_stats r = finish_row_stats(p, n, g, m, s, 0, false);
+  if (!r.valid()) return {r, 0};
+  // Entries flushed below the cut-off hold < e^-86 each. Double rounding, counted
+  // twice (this pass's sums and rescalings, and the float64 kernel's, whose value the
+  // bound must also cover): 2 ulp per chunk and per lane add, 8 ulp for the exponentials;
+  // lse = m + log s rounds within a few ulp of |lse|.
+  const double dbl = (static_cast<double>(n) / stats_chunk + 64 + 8) * 0x1.0p-52;
+  const double bound = tempered_rel_bound * sl + bounded_arg_bound * sb + 2 * dbl * s + static_cast<double>(n) * 1e-37;
+  const double err = bound < 0.5 * s ? bound / (s - bound) + 2e-15 * (1 + std::fabs(r.lse))
+                                     : std::numeric_limits<double>::infinity();
+  return {r, err};
 }
 
 }  // namespace detail

@@ -48,6 +48,8 @@ struct bernoulli_schedule {
   [[nodiscard]] bool window_done(const row_state& st, index_t) const noexcept { return st.window_step >= steps; }
   [[nodiscard]] index_t max_window_steps(index_t) const noexcept { return steps; }
   void validate() const { timesteps().validate(); }
+  /// Scores unread: no critical score (filterable_schedule).
+  [[nodiscard]] static constexpr bool critical_between(double, double) noexcept { return false; }
   friend bool operator==(const bernoulli_schedule&, const bernoulli_schedule&) = default;
 };
 static_assert(schedule<bernoulli_schedule>);

@@ -24,4 +24,15 @@ concept schedule = requires(S& s, const S& cs, const schedule_context& ctx, std:
   cs.validate();
 };
 
+/// A schedule the float64 decision filter can certify: `select` reads the scores only
+/// through their order (ties: the library's order) and through comparisons with values
+/// v for which `critical_between(lo, hi)` is true whenever lo <= v <= hi (e.g. a
+/// threshold). A score interval that meets no other candidate's interval and no such v
+/// then decides as any value inside it would. Schedules without the member are always
+/// given float64 scores.
+template <class S>
+concept filterable_schedule = schedule<S> && requires(const S& s, double lo, double hi) {
+  { s.critical_between(lo, hi) } -> std::convertible_to<bool>;
+};
+
 UNMASK_NAMESPACE_END

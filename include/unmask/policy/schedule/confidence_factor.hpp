@@ -8,6 +8,7 @@
 #include <unmask/policy/schedule/concept.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 UNMASK_NAMESPACE_BEGIN
 
@@ -42,6 +43,20 @@ struct confidence_factor {
   [[nodiscard]] bool window_done(const row_state&, index_t masks_left) const noexcept { return masks_left == 0; }
   [[nodiscard]] index_t max_window_steps(index_t window_capacity) const noexcept { return window_capacity; }
   void validate() const { detail::require(factor > 0, "factor", factor, "must be positive"); }
+  /// Critical scores: select's 1 - factor / j for ranks j >= 3 (filterable_schedule).
+  /// They increase with j, so the first j whose value is >= lo (found from
+  /// j ~ factor / (1 - lo), then stepped; at most a few steps) decides.
+  [[nodiscard]] bool critical_between(double lo, double hi) const noexcept {
+    if (!(lo < 1.0)) return lo == 1.0;  // the values are <= 1 (== 1 only by rounding, for a tiny factor)
+    const double j0 = std::floor(factor / (1.0 - lo)) - 2.0;
+    double j = j0 > 3.0 ? j0 : 3.0;
+    for (int guard = 0; guard < 8; ++guard, j += 1.0) {
+      const double v = 1.0 - factor / j;
+      if (v > hi) return false;
+      if (v >= lo) return true;
+    }
+    return true;  // not settled in 8 steps (rounding at extreme factors): treat as critical
+  }
   friend bool operator==(const confidence_factor&, const confidence_factor&) = default;
 };
 static_assert(schedule<confidence_factor>);

@@ -31,6 +31,8 @@ struct confidence_threshold {
   void validate() const {
     detail::require(threshold >= 0 && threshold <= 1, "threshold", threshold, "must lie in [0, 1]");
   }
+  /// The threshold is the one critical score (filterable_schedule).
+  [[nodiscard]] bool critical_between(double lo, double hi) const noexcept { return lo <= threshold && threshold <= hi; }
   friend bool operator==(const confidence_threshold&, const confidence_threshold&) = default;
 };
 static_assert(schedule<confidence_threshold>);

@@ -109,6 +109,8 @@ struct global_timestep_schedule {
   [[nodiscard]] bool window_done(const row_state& st, index_t) const noexcept { return st.window_step >= steps; }
   [[nodiscard]] index_t max_window_steps(index_t) const noexcept { return steps; }
   void validate() const { timesteps().validate(); }
+  /// Order only (batch top-k): no critical score (filterable_schedule).
+  [[nodiscard]] static constexpr bool critical_between(double, double) noexcept { return false; }
   friend bool operator==(const global_timestep_schedule&, const global_timestep_schedule&) = default;
 };
 static_assert(schedule<global_timestep_schedule>);

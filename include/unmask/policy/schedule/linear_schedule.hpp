@@ -35,6 +35,8 @@ struct linear_schedule {
   void validate() const {
     detail::require(steps_per_window > 0, "steps_per_window", steps_per_window, "must be positive");
   }
+  /// Order only (top-k): no critical score (filterable_schedule).
+  [[nodiscard]] static constexpr bool critical_between(double, double) noexcept { return false; }
   friend bool operator==(const linear_schedule&, const linear_schedule&) = default;
 };
 static_assert(schedule<linear_schedule>);

@@ -53,6 +53,8 @@ struct timestep_schedule {
     detail::require(steps > 0, "steps", steps, "must be positive");
     detail::require(eps > 0 && eps < 1, "eps", eps, "must lie in (0, 1)");
   }
+  /// Order only (top-k): no critical score (filterable_schedule).
+  [[nodiscard]] static constexpr bool critical_between(double, double) noexcept { return false; }
   friend bool operator==(const timestep_schedule&, const timestep_schedule&) = default;
 };
 static_assert(schedule<timestep_schedule>);

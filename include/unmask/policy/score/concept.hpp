@@ -19,4 +19,14 @@ concept score_rule = requires(const R& r, const candidate& c, random_counter whe
   { r.score(c, where) } -> std::convertible_to<double>;
 };
 
+/// A score rule the float64 decision filter can bound (simd_backend::float64_filter):
+/// with the candidate's token and logits fixed, its score is a monotone function of the
+/// row's lse, so an lse interval maps to a score interval through the two ends. Declared
+/// by `static constexpr bool monotone_in_lse = true`. Rules without it (e.g. one that
+/// reads the entropy) are always scored from float64 statistics.
+template <class R>
+concept lse_monotone_score = score_rule<R> && requires {
+  requires R::monotone_in_lse;
+};
+
 UNMASK_NAMESPACE_END

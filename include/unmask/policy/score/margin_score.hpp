@@ -9,6 +9,7 @@ UNMASK_NAMESPACE_BEGIN
 /// Score = p(top1) - p(top2) of the (transformed) logits (Dream, Ye et al. 2025,
 /// `margin_confidence`). Concept: score_rule. O(1) from row_stats. Deterministic.
 struct margin_score {
+  static constexpr bool monotone_in_lse = true;  ///< the float64 filter may bound it (lse_monotone_score)
   [[nodiscard]] double score(const candidate& c, random_counter) const noexcept {
     return c.stats.p1() - c.stats.p2();
   }

@@ -13,6 +13,7 @@ UNMASK_NAMESPACE_BEGIN
 /// Concept: score_rule. O(1). Deterministic given the seed (same on CPU and GPU);
 /// not the reference's torch.rand stream.
 struct random_score {
+  static constexpr bool monotone_in_lse = true;  ///< the float64 filter may bound it (lse_monotone_score)
   std::uint64_t seed = 0;
   static constexpr std::uint32_t stream = 2;
   [[nodiscard]] double score(const candidate&, random_counter where) const noexcept {
