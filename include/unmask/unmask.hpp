@@ -22,12 +22,16 @@
 #include <unmask/core/philox.hpp>
 #include <unmask/core/run_stats.hpp>
 #include <unmask/core/sampler.hpp>
+#include <unmask/core/score_interval.hpp>
 #include <unmask/core/step_event.hpp>
 #include <unmask/core/thread_pool.hpp>
 #include <unmask/core/token_buffer.hpp>
 #include <unmask/core/validate_if_any.hpp>
+#include <unmask/kernels/bounded_row_stats.hpp>
+#include <unmask/kernels/flag_uncertain.hpp>
 #include <unmask/kernels/portable_backend.hpp>
 #include <unmask/kernels/row_stats.hpp>
+#include <unmask/kernels/row_stats_bounded.hpp>
 #include <unmask/kernels/row_stats_simd.hpp>
 #include <unmask/kernels/sample_rows.hpp>
 #include <unmask/kernels/sample_token.hpp>

@@ -61,7 +61,9 @@ result run_and_compare(const trace& t, const Sampler& s, unmask::token_buffer ca
   const long expected_calls = t.json.at("expected_model_calls").get<long>();
   if (st.model_calls != expected_calls)
     return {false, "model calls: expected " + std::to_string(expected_calls) + " got " + std::to_string(st.model_calls)};
-  return {true, {}};
+  std::string summary = std::to_string(st.model_calls) + " model calls, " + std::to_string(st.committed) + " tokens";
+  if (st.refined > 0) summary += ", " + std::to_string(st.refined) + " scores decided in float64 by the filter";
+  return {true, summary};
 }
 
 inline double number_or(const nlohmann::json& j, const char* key, double fallback) {

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     }
     if (r.pass) {
       ++passed;
-      std::cout << "PASS " << name << '\n';
+      std::cout << "PASS " << name << (r.detail.empty() ? "" : " (" + r.detail + ")") << '\n';
     } else {
       ++failed;
       std::cout << "FAIL " << name << ": " << r.detail << '\n';

@@ -267,7 +267,7 @@ struct chunk_ops_avx2 {
     return r;
   }
 
-  template <bool Safe, class T>
+  template <bool Safe, bool HasMax, class T>
   [[nodiscard]] UNMASK_AVX2_FN static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
     using namespace avx2;
     const __m256 mf = _mm256_set1_ps(m), zero = _mm256_setzero_ps();
@@ -280,11 +280,14 @@ struct chunk_ops_avx2 {
       for (int k = 0; k < 4 && v + 16 <= n; ++k, v += 16) {
         prefetch_ahead(p + n + v);
         __m256 d0 = _mm256_sub_ps(load8(p + v), mf), d1 = _mm256_sub_ps(load8(p + v + 8), mf);
-        const __m256 z0 = _mm256_cmp_ps(d0, zero, _CMP_EQ_OQ), z1 = _mm256_cmp_ps(d1, zero, _CMP_EQ_OQ);
-        ones += static_cast<unsigned>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z0))) +
-                                      __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z1))));
-        const __m256 e0 = _mm256_andnot_ps(z0, exp_ps_checked<Safe>(d0));
-        const __m256 e1 = _mm256_andnot_ps(z1, exp_ps_checked<Safe>(d1));
+        __m256 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
+        if constexpr (HasMax) {
+          const __m256 z0 = _mm256_cmp_ps(d0, zero, _CMP_EQ_OQ), z1 = _mm256_cmp_ps(d1, zero, _CMP_EQ_OQ);
+          ones += static_cast<unsigned>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z0))) +
+                                        __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(z1))));
+          e0 = _mm256_andnot_ps(z0, e0);
+          e1 = _mm256_andnot_ps(z1, e1);
+        }
         w0 = _mm256_add_ps(w0, e0);
         w1 = _mm256_add_ps(w1, e1);
         b0 = _mm256_fnmadd_ps(e0, d0, b0);
@@ -295,7 +298,7 @@ struct chunk_ops_avx2 {
       wd = _mm256_add_pd(wd, _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w0, 1)),
                                            _mm256_cvtps_pd(_mm256_extractf128_ps(w1, 1))));
     }
-    exp_sums r = chunk_ops_portable::sums_bounded<Safe>(p + v, n - v, m);
+    exp_sums r = chunk_ops_portable::sums_bounded<Safe, HasMax>(p + v, n - v, m);
     const double lanes = hsum(wd);
     r.st += lanes;
     r.s += lanes + static_cast<double>(ones);

@@ -305,7 +305,7 @@ struct chunk_ops_avx512 {
     return r;
   }
 
-  template <bool Safe, class T>
+  template <bool Safe, bool HasMax, class T>
   [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
     using namespace avx512;
     const __m512 mf = _mm512_set1_ps(m), zero = _mm512_setzero_ps();
@@ -319,9 +319,13 @@ struct chunk_ops_avx512 {
         prefetch_ahead(p + n + v);
         prefetch_ahead(p + n + v + 16);
         __m512 d0 = _mm512_sub_ps(load16(p + v), mf), d1 = _mm512_sub_ps(load16(p + v + 16), mf);
-        const __mmask16 z0 = _mm512_cmp_ps_mask(d0, zero, _CMP_EQ_OQ), z1 = _mm512_cmp_ps_mask(d1, zero, _CMP_EQ_OQ);
-        ones += static_cast<unsigned>(__builtin_popcount(z0) + __builtin_popcount(z1));
-        __mmask16 k0 = static_cast<__mmask16>(~z0), k1 = static_cast<__mmask16>(~z1);
+        __mmask16 k0 = 0xffff, k1 = 0xffff;
+        if constexpr (HasMax) {
+          const __mmask16 z0 = _mm512_cmp_ps_mask(d0, zero, _CMP_EQ_OQ), z1 = _mm512_cmp_ps_mask(d1, zero, _CMP_EQ_OQ);
+          ones += static_cast<unsigned>(__builtin_popcount(z0) + __builtin_popcount(z1));
+          k0 = static_cast<__mmask16>(~z0);
+          k1 = static_cast<__mmask16>(~z1);
+        }
         if constexpr (!Safe) {
           __mmask16 c0, c1;
           d0 = clamp_ps(d0, c0);
@@ -338,7 +342,7 @@ struct chunk_ops_avx512 {
       wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(lower8(w0)), cvt_pd(lower8(w1))));
       wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(upper8(w0)), cvt_pd(upper8(w1))));
     }
-    exp_sums r = chunk_ops_portable::sums_bounded<Safe>(p + v, n - v, m);
+    exp_sums r = chunk_ops_portable::sums_bounded<Safe, HasMax>(p + v, n - v, m);
     const double lanes = hsum(wd);
     r.st += lanes;
     r.s += lanes + static_cast<double>(ones);

@@ -69,13 +69,14 @@ struct chunk_ops_portable {
   /// st, except the terms with d = 0 (exactly 1), which are counted; s = st + that
   /// count, sb = sum e |d|. Then |s - sum exp(x - m)| <= tempered_rel_bound st +
   /// bounded_arg_bound sb, an error relative to the row's tail, not to its max. t = 0.
-  template <bool Safe, class T>
+  /// HasMax = false: the caller knows no entry equals m (the chunk's max is below it).
+  template <bool Safe, bool HasMax, class T>
   [[nodiscard]] static exp_sums sums_bounded(const T* p, index_t n, float m) noexcept {
     double st = 0, sb = 0;
     index_t ones = 0;
     for (index_t v = 0; v < n; ++v) {
       const float d = to_f32(p[v]) - m;
-      if (d == 0) {
+      if (HasMax && d == 0) {
         ++ones;
         continue;
       }

@@ -135,8 +135,11 @@ template <class Ops, class T>
       }
       m = cm;
     }
-    const exp_sums es = cr.min - m >= exp_cut_f32 ? Ops::template sums_bounded<true>(p + b, len, m)
-                                                  : Ops::template sums_bounded<false>(p + b, len, m);
+    const bool safe = cr.min - m >= exp_cut_f32, has_max = cm == m;
+    const exp_sums es = safe ? (has_max ? Ops::template sums_bounded<true, true>(p + b, len, m)
+                                        : Ops::template sums_bounded<true, false>(p + b, len, m))
+                             : (has_max ? Ops::template sums_bounded<false, true>(p + b, len, m)
+                                        : Ops::template sums_bounded<false, false>(p + b, len, m));
     s += es.s;
     sl += es.st;
     sb += es.sb;
