@@ -4,6 +4,9 @@
 #include "core/test_models.hpp"
 #include <unmask/core/philox.hpp>
 #include <unmask/presets/fastdllm.hpp>
+#include <unmask/kernels/portable_backend.hpp>
+#include <unmask/policy/schedule/daedal_fill.hpp>
+#include <unmask/policy/score/neg_entropy_score.hpp>
 #include <unmask/presets/smdm.hpp>
 
 #include <catch2/catch.hpp>
@@ -152,4 +155,36 @@ TEST_CASE("float64 filter: critical scores of the schedules", "[policy][schedule
     CHECK(f.critical_between(lo, hi) == want);
   }
   CHECK_FALSE(unmask::linear_schedule{}.critical_between(0.0, 1.0));
+}
+
+// A token sampler that reads the statistics' lse (so its pick could depend on the
+// bounded pass's error).
+struct lse_reading_sampler {
+  unmask::token_choice pick(std::span<const float>, const unmask::row_stats& s, unmask::random_counter) const {
+    return {s.lse > 0 ? s.top1 : s.top2, s.lse > 0 ? s.max1 : s.max2};
+  }
+};
+
+TEST_CASE("float64 filter: off where it could not be sound", "[presets][filter]") {
+  using namespace unmask;
+  using ok = sampler<confidence_threshold, low_confidence, fixed_blocks, fixed_length, greedy, no_guidance,
+                     no_transform, simd_backend>;
+  static_assert(ok::filterable);
+  // A rule reading the entropy, a schedule without critical scores, a backend without
+  // a bounded pass, a token sampler reading lse: plain float64 statistics.
+  static_assert(!sampler<confidence_threshold, neg_entropy_score, fixed_blocks, fixed_length, greedy, no_guidance,
+                         no_transform, simd_backend>::filterable);
+  static_assert(!sampler<daedal_fill, low_confidence, fixed_blocks, fixed_length, greedy, no_guidance, no_transform,
+                         simd_backend>::filterable);
+  static_assert(!sampler<confidence_threshold, low_confidence, fixed_blocks, fixed_length, greedy, no_guidance,
+                         no_transform, portable_backend>::filterable);
+  static_assert(!sampler<confidence_threshold, low_confidence, fixed_blocks, fixed_length, lse_reading_sampler,
+                         no_guidance, no_transform, simd_backend>::filterable);
+  // A float32 backend's bounded pass is exact for the sampler's purpose (error 0): no
+  // filtering, no recomputation.
+  auto f32 = presets::fastdllm_threshold({.steps = 64, .gen_length = 64, .block_length = 16, .mask_id = mask});
+  f32.backend.float64 = false;
+  auto canvas = fastdllm_canvas();
+  near_decision_model m;
+  CHECK(f32.run(canvas, m).refined == 0);
 }

@@ -107,9 +107,10 @@ struct sampler {
   /// Whether the float64 decision filter can run (it does when the backend's bounded
   /// pass returns nonzero errors, e.g. simd_backend{.float64_filter = true}): a backend
   /// with a bounded pass, a score monotone in lse, a schedule that names its critical
-  /// scores, and no logits transform or length policy reading the statistics otherwise.
-  static constexpr bool filterable =
-      bounded_stats_backend<Backend> && lse_monotone_score<Score> && filterable_schedule<Schedule>;
+  /// scores and a token sampler that reads only the argmax. It is skipped at run time
+  /// when the length policy reads every position's statistics (those stay float64).
+  static constexpr bool filterable = bounded_stats_backend<Backend> && lse_monotone_score<Score> &&
+                                     filterable_schedule<Schedule> && argmax_token_sampler<Noise>;
 
   /// Checks every policy's parameters (throws unmask::error).
   void validate() const {
@@ -353,15 +354,15 @@ struct sampler {
     return s.logits_row(r, transform.source(p));
   }
 
-  // The float64 decision filter: each score from the bounded pass becomes an interval
-  // (the score at lse -/+ lse_error, plus rounding); candidates whose interval meets
-  // another's or a critical score of the schedule are recomputed from float64
-  // statistics (flag_uncertain says why that decides as float64 would).
   // Where the token sampler's and the score rule's draws for position p of row r are.
   static random_counter score_counter(index_t step, index_t r, index_t p) noexcept {
     return {0, static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)};
   }
 
+  // The float64 decision filter: each score from the bounded pass becomes an interval
+  // (the score at lse -/+ lse_error, plus rounding); candidates whose interval meets
+  // another's or a critical score of the schedule are recomputed from float64
+  // statistics (flag_uncertain says why that decides as float64 would).
   template <class M>
   void refine_uncertain(state<M>& s, std::size_t used) const {
     auto& ws = *s.ws;

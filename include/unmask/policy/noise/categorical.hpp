@@ -19,6 +19,7 @@ UNMASK_NAMESPACE_BEGIN
 /// Concept: token_sampler. One vectorised pass over the row plus the chunk where the
 /// target falls, O(V). Deterministic given the seed, identical on every backend.
 struct categorical {
+  static constexpr bool reads_only_argmax = true;  ///< argmax_token_sampler: the float64 filter keeps its picks
   double temperature = 1.0;
   std::uint64_t seed = 0;
   static constexpr std::uint32_t stream = 1;

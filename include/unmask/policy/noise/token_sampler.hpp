@@ -24,4 +24,13 @@ concept token_sampler = requires(const N& n, std::span<const float> logits, cons
   { n.pick(logits, s, where) } -> std::convertible_to<token_choice>;
 };
 
+/// A token sampler whose pick reads only top1 / top2 / max1 / max2 of the statistics
+/// (exact in every pass), never lse or the entropy: the float64 decision filter can
+/// then keep the tokens its bounded pass proposed. Declared by `static constexpr bool
+/// reads_only_argmax = true` (greedy, categorical).
+template <class N>
+concept argmax_token_sampler = token_sampler<N> && requires {
+  requires N::reads_only_argmax;
+};
+
 UNMASK_NAMESPACE_END
