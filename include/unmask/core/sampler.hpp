@@ -363,42 +363,41 @@ struct sampler {
   // (the score at lse -/+ lse_error, plus rounding); candidates whose interval meets
   // another's or a critical score of the schedule are recomputed from float64
   // statistics (flag_uncertain says why that decides as float64 would).
+  // The token sampler's proposal for candidate cd (row r) from its statistics, and its score.
+  template <class M>
+  void propose(const state<M>& s, candidate& cd, const row_stats& st, index_t r) const {
+    const random_counter where = score_counter(s.step, r, cd.position);
+    const token_choice ch = noise.pick(cd.logits, st, where);
+    cd.token = ch.token;
+    cd.token_logit = ch.logit;
+    cd.stats = st;
+    cd.commit = false;
+    cd.score = static_cast<double>(score.score(cd, where));
+  }
+
+  // The float64 decision filter, after the score pass put each bounded score's interval
+  // (the score at lse -/+ lse_error, plus rounding) in score_lo / score_hi: candidates
+  // whose interval meets another's or a critical score of the schedule are proposed and
+  // scored again from float64 statistics (flag_uncertain says why that decides as
+  // float64 would).
   template <class M>
   void refine_uncertain(state<M>& s, std::size_t used) const {
     auto& ws = *s.ws;
-    std::size_t k = 0;
-    for (auto& rc : ws.row_cands)
-      for (auto& cd : rc.items) {
-        const score_interval iv =
-            score_interval_of(score, cd, ws.batch_bounded[k].lse_error, score_counter(s.step, rc.row, cd.position));
-        ws.score_lo[k] = iv.lo;
-        ws.score_hi[k] = iv.hi;
-        ++k;
-      }
     const index_t flagged = flag_uncertain(
         std::span<const double>(ws.score_lo.data(), used), std::span<const double>(ws.score_hi.data(), used),
         [this](double a, double b) { return schedule.critical_between(a, b); }, std::span<index_t>(ws.filter_order),
         std::span<unsigned char>(ws.filter_flags));
     if (flagged == 0) return;
     std::size_t f = 0;  // one backend call for the flagged rows (the pass's buffers are free now)
-    k = 0;
-    for (auto& rc : ws.row_cands)
-      for (auto& cd : rc.items)
-        if (ws.filter_flags[k++] != 0) ws.batch_rows[f++] = cd.logits;
+    for (std::size_t k = 0; k < used; ++k)
+      if (ws.filter_flags[k] != 0) ws.batch_rows[f++] = ws.candidates[k].logits;
     backend.row_stats({ws.batch_rows.data(), f}, {ws.batch_stats.data(), f});
     f = 0;
-    k = 0;
+    std::size_t k = 0;
     for (auto& rc : ws.row_cands)
-      for (auto& cd : rc.items) {
-        if (ws.filter_flags[k++] == 0) continue;
-        const position_stats ps = checked(s, ws.batch_stats[f++], cd.logits, rc.row, cd.position);
-        const random_counter where = score_counter(s.step, rc.row, cd.position);
-        const token_choice ch = noise.pick(cd.logits, ps.stats, where);
-        cd.token = ch.token;
-        cd.token_logit = ch.logit;
-        cd.stats = ps.stats;
-        cd.score = static_cast<double>(score.score(cd, where));
-      }
+      for (auto& cd : rc.items)
+        if (ws.filter_flags[k++] != 0)
+          propose(s, cd, checked(s, ws.batch_stats[f++], cd.logits, rc.row, cd.position).stats, rc.row);
     s.stats.refined += flagged;
   }
 
@@ -513,14 +512,15 @@ struct sampler {
           const position_stats ps = have_all && p >= prompt
                                         ? ws.pstats[static_cast<std::size_t>(r * cap + p - prompt)]
                                         : checked(s, ws.batch_stats[k], cd.logits, r, p);
+          propose(s, cd, ps.stats, r);
+          if constexpr (filterable)
+            if (bounded) {  // the filter's interval around the score
+              const score_interval iv =
+                  score_interval_of(score, cd, ws.batch_bounded[k].lse_error, score_counter(s.step, r, p));
+              ws.score_lo[k] = iv.lo;
+              ws.score_hi[k] = iv.hi;
+            }
           ++k;
-          const random_counter where = score_counter(s.step, r, p);
-          const token_choice ch = noise.pick(cd.logits, ps.stats, where);
-          cd.token = ch.token;
-          cd.token_logit = ch.logit;
-          cd.stats = ps.stats;
-          cd.commit = false;
-          cd.score = static_cast<double>(score.score(cd, where));
         }
       }
 

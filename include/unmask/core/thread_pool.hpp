@@ -123,4 +123,15 @@ class thread_pool {
   void (*call_)(void*, index_t, index_t) = nullptr;
 };
 
+/// fn(i) for i in [0, n): across `pool` when given (parallel_for), else in order on the
+/// calling thread. What every batch kernel does with its optional pool.
+template <class Fn>
+void for_each_index(thread_pool* pool, index_t n, Fn&& fn) {
+  if (pool != nullptr) {
+    pool->parallel_for(n, fn);
+  } else {
+    for (index_t i = 0; i < n; ++i) fn(i);
+  }
+}
+
 UNMASK_NAMESPACE_END

@@ -72,12 +72,7 @@ void sample_rows(const categorical& noise, std::span<const T> logits, index_t vo
     o.token_logit = res.logit;
     o.stats = res.stats;
   };
-  const auto n = static_cast<index_t>(rows.size());
-  if (pool != nullptr) {
-    pool->parallel_for(n, one);
-  } else {
-    for (index_t i = 0; i < n; ++i) one(i);
-  }
+  for_each_index(pool, static_cast<index_t>(rows.size()), one);
 }
 
 UNMASK_NAMESPACE_END

@@ -36,12 +36,7 @@ void score_rows(std::span<const T> logits, index_t vocab, std::span<const index_
     o.stats = row_stats_simd<Acc, Entropy>(row, lv);
     o.tracked_logit = tracked >= 0 ? static_cast<double>(detail::to_f32(row[static_cast<std::size_t>(tracked)])) : 0.0;
   };
-  const auto n = static_cast<index_t>(rows.size());
-  if (pool != nullptr) {
-    pool->parallel_for(n, one);
-  } else {
-    for (index_t i = 0; i < n; ++i) one(i);
-  }
+  for_each_index(pool, static_cast<index_t>(rows.size()), one);
 }
 
 UNMASK_NAMESPACE_END

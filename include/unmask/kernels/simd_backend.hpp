@@ -34,40 +34,22 @@ struct simd_backend {
 
   void row_stats(std::span<const std::span<const float>> rows, std::span<unmask::row_stats> out) const {
     const simd_level lv = usable_simd_level(level);
-    auto one = [&](index_t i) {
-      const auto k = static_cast<std::size_t>(i);
-      if (float64) {
-        out[k] = entropy ? row_stats_simd<double, true>(rows[k], lv) : row_stats_simd<double, false>(rows[k], lv);
-      } else {
-        out[k] = entropy ? row_stats_simd<float, true>(rows[k], lv) : row_stats_simd<float, false>(rows[k], lv);
-      }
-    };
-    const auto n = static_cast<index_t>(rows.size());
-    if (pool != nullptr && n > 1) {
-      pool->parallel_for(n, one);
-    } else {
-      for (index_t i = 0; i < n; ++i) one(i);
-    }
+    for_each_index(pool, static_cast<index_t>(rows.size()),
+                   [&](index_t i) { out[static_cast<std::size_t>(i)] = stats_of(rows[static_cast<std::size_t>(i)], lv); });
   }
   /// The bounded pass (float64 && float64_filter), else row_stats with lse_error 0.
   void row_stats_bounded(std::span<const std::span<const float>> rows, std::span<bounded_row_stats> out) const {
     const simd_level lv = usable_simd_level(level);
     const bool bounded = float64 && float64_filter;
-    auto one = [&](index_t i) {
+    for_each_index(pool, static_cast<index_t>(rows.size()), [&](index_t i) {
       const auto k = static_cast<std::size_t>(i);
-      if (bounded) {
-        out[k] = unmask::row_stats_bounded(rows[k], lv);
-      } else {
-        row_stats({&rows[k], 1}, {&out[k].stats, 1});
-        out[k].lse_error = 0;
-      }
-    };
-    const auto n = static_cast<index_t>(rows.size());
-    if (pool != nullptr && n > 1) {
-      pool->parallel_for(n, one);
-    } else {
-      for (index_t i = 0; i < n; ++i) one(i);
-    }
+      out[k] = bounded ? unmask::row_stats_bounded(rows[k], lv) : bounded_row_stats{stats_of(rows[k], lv), 0};
+    });
+  }
+  /// One row at this backend's precision (`lv` already lowered to the CPU's).
+  [[nodiscard]] unmask::row_stats stats_of(std::span<const float> row, simd_level lv) const noexcept {
+    if (float64) return entropy ? row_stats_simd<double, true>(row, lv) : row_stats_simd<double, false>(row, lv);
+    return entropy ? row_stats_simd<float, true>(row, lv) : row_stats_simd<float, false>(row, lv);
   }
   friend bool operator==(const simd_backend&, const simd_backend&) = default;
 };

@@ -58,6 +58,38 @@ template <class T>
   return r;
 }
 
+/// The walk every one-pass kernel shares over p[0, n) in chunks of `chunk`: a chunk's
+/// range first (a NaN / +Inf chunk ends the walk: false, with g.m1 = that chunk's max);
+/// a chunk of only -Inf is skipped; the top-2 is rescanned where the chunk can enter
+/// it; when the chunk raises the running max m, rescale(d, e) (d = old m - new m < 0,
+/// e = exp(d); not called for the first finite chunk) moves the caller's sums to the new
+/// max; then body(b, len, cr) adds the chunk's sums against m. True when the walk ends.
+template <class Ops, class T, class Rescale, class Body>
+[[nodiscard]] bool walk_chunks(const T* p, index_t n, index_t chunk, top2_state& g, float& m, Rescale&& rescale,
+                               Body&& body) noexcept {
+  constexpr float ninf = -std::numeric_limits<float>::infinity();
+  for (index_t b = 0; b < n; b += chunk) {
+    const index_t len = std::min(chunk, n - b);
+    const chunk_range cr = Ops::range(p + b, len);
+    const float cm = cr.max;
+    if (!(cm < std::numeric_limits<float>::infinity())) {  // NaN or +Inf: invalid
+      g.m1 = cm;
+      return false;
+    }
+    if (!(cm > ninf)) continue;  // every entry -Inf: no mass, no top-2 candidate
+    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
+    if (cm > m) {
+      if (m > ninf) {
+        const double d = static_cast<double>(m) - static_cast<double>(cm);
+        rescale(d, std::exp(d));
+      }
+      m = cm;
+    }
+    body(b, len, cr);
+  }
+  return true;
+}
+
 /// The chunk's sums against the running max m: float or double exponentials, the
 /// clamp skipped when the chunk's min shows every argument is above the cut-off.
 template <class Acc, bool Entropy, class Ops, class T>
@@ -72,6 +104,16 @@ template <class Acc, bool Entropy, class Ops, class T>
   }
 }
 
+/// The bounded pass's sums of a chunk against m: the clamp skipped as in chunk_sums,
+/// the search for terms equal to m only in a chunk whose max is m.
+template <class Ops, class T>
+[[nodiscard]] exp_sums chunk_sums_bounded(const T* p, index_t len, const chunk_range& cr, float m) noexcept {
+  const bool has_max = cr.max == m;
+  if (cr.min - m >= exp_cut_f32)
+    return has_max ? Ops::template sums_bounded<true, true>(p, len, m) : Ops::template sums_bounded<true, false>(p, len, m);
+  return has_max ? Ops::template sums_bounded<false, true>(p, len, m) : Ops::template sums_bounded<false, false>(p, len, m);
+}
+
 /// The statistics of p[0, n) with chunk primitives Ops; Acc = float: float
 /// exponentials summed in float within a chunk, double across chunks; Acc = double:
 /// double throughout. Entropy = false skips sum p log p (left NaN).
@@ -82,29 +124,18 @@ template <class Acc, bool Entropy, class Ops, class T>
   top2_state g;
   float m = ninf;  // running max (a logit value, so exact in float)
   double s = 0, t = 0;
-  for (index_t b = 0; b < n; b += stats_chunk) {
-    const index_t len = std::min(stats_chunk, n - b);
-    const chunk_range cr = Ops::range(p + b, len);
-    const float cm = cr.max;
-    if (!(cm < std::numeric_limits<float>::infinity())) {  // NaN or +Inf: invalid
-      g.m1 = cm;
-      return invalid_row_stats(g);
-    }
-    if (!(cm > ninf)) continue;  // every entry -Inf: no mass, no top-2 candidate
-    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
-    if (cm > m) {
-      if (m > ninf) {  // rescale the sums to the new max
-        const double d = static_cast<double>(m) - static_cast<double>(cm);
-        const double e = std::exp(d);
+  const bool ok = walk_chunks<Ops>(
+      p, n, stats_chunk, g, m,
+      [&](double d, double e) {
         t = e * (t + s * d);
         s = e * s;
-      }
-      m = cm;
-    }
-    const exp_sums es = chunk_sums<Acc, Entropy, Ops>(p + b, len, cr.min, m);
-    s += es.s;
-    t += es.t;
-  }
+      },
+      [&](index_t b, index_t len, const chunk_range& cr) {
+        const exp_sums es = chunk_sums<Acc, Entropy, Ops>(p + b, len, cr.min, m);
+        s += es.s;
+        t += es.t;
+      });
+  if (!ok) return invalid_row_stats(g);
   return finish_row_stats(p, n, g, m, s, t, Entropy);
 }
 
@@ -116,34 +147,20 @@ template <class Ops, class T>
   top2_state g;
   float m = ninf;
   double s = 0, sl = 0, sb = 0;  // sum e, its float-lane part, sum e |d|: relative to m
-  for (index_t b = 0; b < n; b += stats_chunk) {
-    const index_t len = std::min(stats_chunk, n - b);
-    const chunk_range cr = Ops::range(p + b, len);
-    const float cm = cr.max;
-    if (!(cm < std::numeric_limits<float>::infinity())) {
-      g.m1 = cm;
-      return {invalid_row_stats(g), 0};
-    }
-    if (!(cm > ninf)) continue;
-    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
-    if (cm > m) {
-      if (m > ninf) {  // each term's error is relative to itself: the sums scale alike
-        const double e = std::exp(static_cast<double>(m) - static_cast<double>(cm));
+  const bool ok = walk_chunks<Ops>(
+      p, n, stats_chunk, g, m,
+      [&](double, double e) {  // each term's error is relative to itself: the sums scale alike
         s *= e;
         sl *= e;
         sb *= e;
-      }
-      m = cm;
-    }
-    const bool safe = cr.min - m >= exp_cut_f32, has_max = cm == m;
-    const exp_sums es = safe ? (has_max ? Ops::template sums_bounded<true, true>(p + b, len, m)
-                                        : Ops::template sums_bounded<true, false>(p + b, len, m))
-                             : (has_max ? Ops::template sums_bounded<false, true>(p + b, len, m)
-                                        : Ops::template sums_bounded<false, false>(p + b, len, m));
-    s += es.s;
-    sl += es.st;
-    sb += es.sb;
-  }
+      },
+      [&](index_t b, index_t len, const chunk_range& cr) {
+        const exp_sums es = chunk_sums_bounded<Ops>(p + b, len, cr, m);
+        s += es.s;
+        sl += es.st;
+        sb += es.sb;
+      });
+  if (!ok) return {invalid_row_stats(g), 0};
   const row_stats r = finish_row_stats(p, n, g, m, s, 0, false);
   if (!r.valid()) return {r, 0};
   // Entries flushed below the cut-off hold < e^-86 each. Double rounding, counted

@@ -111,51 +111,39 @@ template <class Acc, bool Entropy, class Ops, class T>
   top2_state g;
   float m = ninf;
   double s = 0, t = 0;
-  index_t nc = 0;
+  const index_t nc = (n + chunk - 1) / chunk;
+  for (index_t k = 0; k < nc; ++k) cmax[k] = ninf, cw[k] = 0, cb[k] = 0;  // chunks of only -Inf stay so
   const auto itf = static_cast<float>(inv_t);
-  for (index_t b = 0; b < n; b += chunk, ++nc) {
-    const index_t len = std::min(chunk, n - b);
-    cmax[nc] = ninf;
-    cw[nc] = 0;
-    cb[nc] = 0;
-    const chunk_range cr = Ops::range(p + b, len);
-    const float cm = cr.max;
-    if (!(cm < std::numeric_limits<float>::infinity())) {
-      g.m1 = cm;
-      return {static_cast<token_id>(g.i1), cm, invalid_row_stats(g)};
-    }
-    if (!(cm > ninf)) continue;
-    if (cm > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
-    if (cm > m) {
-      if (m > ninf) {
-        const double d = static_cast<double>(m) - static_cast<double>(cm);
-        const double e = std::exp(d);
+  const bool ok = walk_chunks<Ops>(
+      p, n, chunk, g, m,
+      [&](double d, double e) {
         t = e * (t + s * d);
         s = e * s;
-      }
-      m = cm;
-    }
-    exp_sums es;
-    const double md = static_cast<double>(m);
-    if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
-      es = chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m);
-    } else if (approx) {
-      const float lo = cr.min - m;  // as the kernels compute it
-      const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
-      es = safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
-                : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t);
-    } else {
-      const double lo = static_cast<double>(cr.min) - md;
-      const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
-      es = safe ? Ops::template sums_tempered<true, true, Entropy>(p + b, len, md, inv_t)
-                : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t);
-    }
-    s += es.s;
-    t += es.t;
-    cmax[nc] = m;
-    cw[nc] = es.st;
-    cb[nc] = es.sb;
-  }
+      },
+      [&](index_t b, index_t len, const chunk_range& cr) {
+        exp_sums es;
+        const double md = static_cast<double>(m);
+        if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
+          es = chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m);
+        } else if (approx) {
+          const float lo = cr.min - m;  // as the kernels compute it
+          const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
+          es = safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
+                    : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t);
+        } else {
+          const double lo = static_cast<double>(cr.min) - md;
+          const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
+          es = safe ? Ops::template sums_tempered<true, true, Entropy>(p + b, len, md, inv_t)
+                    : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t);
+        }
+        s += es.s;
+        t += es.t;
+        const index_t k = b / chunk;
+        cmax[k] = m;
+        cw[k] = es.st;
+        cb[k] = es.sb;
+      });
+  if (!ok) return {static_cast<token_id>(g.i1), g.m1, invalid_row_stats(g)};
   sample_result out;
   out.stats = finish_row_stats(p, n, g, m, s, t, Entropy);
   out.token = out.stats.top1;
