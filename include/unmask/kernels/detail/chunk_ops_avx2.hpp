@@ -132,6 +132,9 @@ namespace detail {
 
 /// AVX2 chunk primitives (contract: chunk_ops_portable).
 struct chunk_ops_avx2 {
+  /// The argument term of sums_tempered's float weights (chunk_types.hpp).
+  static constexpr double tempered_arg_bound = detail::tempered_arg_bound;
+
   template <class T>
   [[nodiscard]] UNMASK_AVX2_FN static chunk_range range(const T* p, index_t n) noexcept {
     using namespace avx2;

@@ -56,22 +56,28 @@ UNMASK_AVX512_INLINE __m256 load8(const float16* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+// 2^(n/32) (1 + r (a1 + a2 r)) for n = round(d l), r = d - n c (zeroed where keep is
+// off): exp(d) with (l, c, a1, a2) = (32 log2 e, ln2/32, c1, c2); exp(d / T) with l
+// scaled by 1/T, c by T, a1 by 1/T and a2 by 1/T^2 (exp(it r) = 1 + it r c1 + ...).
+UNMASK_AVX512_INLINE __m512 exp_ps_scaled(__m512 d, __mmask16 keep, __m512 l, __m512 c, __m512 a1, __m512 a2) {
+  const __m512 magic = _mm512_set1_ps(expc::magic_f);
+  const __m512 kf = _mm512_fmadd_ps(d, l, magic);
+  const __m512 r = _mm512_fnmadd_ps(_mm512_sub_ps(kf, magic), c, d);
+  const __m512i kbits = _mm512_castps_si512(kf);
+  // 2^(n/32) by n's low 5 bits; n sits in the low bits of kf, and n << 18 added to the
+  // adjusted entry's bits scales it by 2^(n >> 5).
+  const __m512i tj = _mm512_permutex2var_epi32(_mm512_load_si512(expc::exp2_j32_f_adj.data()), kbits,
+                                               _mm512_load_si512(expc::exp2_j32_f_adj.data() + 16));
+  const __m512 tab = _mm512_castsi512_ps(_mm512_add_epi32(tj, _mm512_maskz_slli_epi32(0xffff, kbits, 18)));
+  const __m512 q = _mm512_mul_ps(_mm512_fmadd_ps(a2, r, a1), r);
+  return _mm512_maskz_fmadd_ps(keep, tab, q, tab);
+}
+
 // exp(d) for d = max(cut, raw d) (NaN kept), zeroed where raw d < cut.
 UNMASK_AVX512_INLINE __m512 exp_ps(__m512 d, __mmask16 keep) {
   using namespace expc;
-  const __m512 magic = _mm512_set1_ps(magic_f);
-  const __m512 kf = _mm512_fmadd_ps(d, _mm512_set1_ps(log2e16_f), magic);
-  const __m512 nf = _mm512_sub_ps(kf, magic);
-  __m512 r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_hi_f), d);
-  r = _mm512_fnmadd_ps(nf, _mm512_set1_ps(ln2_16_lo_f), r);
-  const __m512i kbits = _mm512_castps_si512(kf);
-  // 2^(n/16) by n's low 4 bits; n sits in the low bits of kf, and n << 19 added to the
-  // adjusted entry's bits scales it by 2^(n >> 4).
-  const __m512i tj = _mm512_maskz_permutexvar_epi32(0xffff, kbits, _mm512_load_si512(exp2_j16_f_adj.data()));
-  const __m512 tab = _mm512_castsi512_ps(_mm512_add_epi32(tj, _mm512_maskz_slli_epi32(0xffff, kbits, 19)));
-  const __m512 h = _mm512_fmadd_ps(_mm512_set1_ps(k1), r, _mm512_set1_ps(k0));
-  const __m512 q = _mm512_fmadd_ps(h, _mm512_mul_ps(r, r), r);
-  return _mm512_maskz_fmadd_ps(keep, tab, q, tab);
+  return exp_ps_scaled(d, keep, _mm512_set1_ps(log2e32_f), _mm512_set1_ps(ln2_32_f), _mm512_set1_ps(c1_32),
+                       _mm512_set1_ps(c2_32));
 }
 
 UNMASK_AVX512_INLINE __m512d exp_pd(__m512d d, __mmask8 keep) {
@@ -164,6 +170,10 @@ namespace detail {
 
 /// AVX-512F chunk primitives (contract: chunk_ops_portable).
 struct chunk_ops_avx512 {
+  /// The argument term of sums_tempered's float weights (chunk_types.hpp): d = fl(x - m)
+  /// and T ln2/32 rounded to float are the two roundings, 2 |u| 2^-24 (first order).
+  static constexpr double tempered_arg_bound = 2.2 * 0x1.0p-24;
+
   template <class T>
   [[nodiscard]] UNMASK_AVX512_FN static chunk_range range(const T* p, index_t n) noexcept {
     using namespace avx512;
@@ -374,7 +384,16 @@ struct chunk_ops_avx512 {
       r.st += hsum(_mm512_add_pd(q0, q1));
       return r;
     } else {
-      const __m512 mf = _mm512_set1_ps(static_cast<float>(m)), itf = _mm512_set1_ps(static_cast<float>(inv_t));
+      // exp(d / T) with 1/T folded into the reduction and the polynomial (exp_ps_scaled):
+      // no product d / T is formed, so the argument carries two roundings (d and T ln2/32).
+      using namespace expc;
+      const __m512 mf = _mm512_set1_ps(static_cast<float>(m));
+      const __m512 lt = _mm512_set1_ps(static_cast<float>(static_cast<double>(log2e32_f) * inv_t));
+      const __m512 ct = _mm512_set1_ps(static_cast<float>(ln2_32_d / inv_t));
+      const __m512 a1 = _mm512_set1_ps(static_cast<float>(static_cast<double>(c1_32) * inv_t));
+      const __m512 a2 = _mm512_set1_ps(static_cast<float>(static_cast<double>(c2_32) * inv_t * inv_t));
+      // d / T >= the cut-off: d >= cut T (nudged toward 0, so the kept arguments stay in range)
+      const __m512 dcut = _mm512_set1_ps(static_cast<float>(exp_cut_f32 / inv_t * (1 - 0x1.0p-20)));
       __m512 s0 = _mm512_setzero_ps(), t0 = s0, b0 = s0, b1 = s0;
       __m512d wd = _mm512_setzero_pd();  // tempered weights: float lanes of <= 4 terms, then double
       index_t v = 0;
@@ -384,15 +403,22 @@ struct chunk_ops_avx512 {
           prefetch_ahead(p + n + v);
           prefetch_ahead(p + n + v + 16);
           __m512 d0 = _mm512_sub_ps(load16(p + v), mf), d1 = _mm512_sub_ps(load16(p + v + 16), mf);
-          __m512 u0 = _mm512_mul_ps(d0, itf), u1 = _mm512_mul_ps(d1, itf);
+          __mmask16 q0 = 0xffff, q1 = 0xffff;
+          __m512 r0 = d0, r1 = d1;  // the tempered exponentials' arguments
+          if constexpr (!Safe) {
+            q0 = _mm512_cmp_ps_mask(d0, dcut, _CMP_NLT_UQ);
+            q1 = _mm512_cmp_ps_mask(d1, dcut, _CMP_NLT_UQ);
+            r0 = max_ps(dcut, d0);
+            r1 = max_ps(dcut, d1);
+          }
           const __m512 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
           s0 = _mm512_add_ps(s0, _mm512_add_ps(e0, e1));
           if constexpr (Entropy) t0 = _mm512_fmadd_ps(e0, d0, _mm512_fmadd_ps(e1, d1, t0));
-          const __m512 x0 = exp_ps_checked<Safe>(u0), x1 = exp_ps_checked<Safe>(u1);
+          const __m512 x0 = exp_ps_scaled(r0, q0, lt, ct, a1, a2), x1 = exp_ps_scaled(r1, q1, lt, ct, a1, a2);
           w0 = _mm512_add_ps(w0, x0);
           w1 = _mm512_add_ps(w1, x1);
-          b0 = _mm512_fnmadd_ps(x0, u0, b0);
-          b1 = _mm512_fnmadd_ps(x1, u1, b1);
+          b0 = _mm512_fnmadd_ps(x0, r0, b0);
+          b1 = _mm512_fnmadd_ps(x1, r1, b1);
         }
         wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(lower8(w0)), cvt_pd(lower8(w1))));
         wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(upper8(w0)), cvt_pd(upper8(w1))));
@@ -401,7 +427,7 @@ struct chunk_ops_avx512 {
       r.s += hsum(s0);
       if constexpr (Entropy) r.t += hsum(t0);
       r.st += hsum(wd);
-      r.sb += hsum(_mm512_add_ps(b0, b1));
+      r.sb += hsum(_mm512_add_ps(b0, b1)) * inv_t;  // sum w |d| / T = sum w |u|
       return r;
     }
   }

@@ -16,6 +16,9 @@ inline constexpr float exp_cut_f32 = -86.0f;
 inline constexpr double exp_cut_f64 = -700.0;
 
 struct chunk_ops_portable {
+  /// The argument term of sums_tempered's float weights (chunk_types.hpp).
+  static constexpr double tempered_arg_bound = detail::tempered_arg_bound;
+
   /// Largest and smallest entry of p[0, n) (max -inf, min +inf when n = 0); max is
   /// NaN when some entry is NaN.
   template <class T>
@@ -101,10 +104,11 @@ struct chunk_ops_portable {
     return {s, t, s};
   }
   /// StatsF64: s, t and st = sum exp((x - m) inv_t), all double exponentials.
-  /// Otherwise s, t as sums_f32 and st = sum of float exponentials w of the float
-  /// argument u = fl(fl(x - m) fl(inv_t)), with sb = sum w |u| for the error bound (every
-  /// level computes u this way). Safe: every argument (untempered and tempered) is
-  /// above its cut-off.
+  /// Otherwise s, t as sums_f32 and st = sum of float exponentials w of u = (x - m)
+  /// inv_t, with sb = sum w |u| for the error bound: |st - exact| <= tempered_rel_bound
+  /// st + Ops::tempered_arg_bound sb. Here and on AVX2 u = fl(fl(x - m) fl(inv_t));
+  /// AVX-512 folds inv_t into its exponential. Safe: every argument (untempered and
+  /// tempered) is above its cut-off.
   template <bool StatsF64, bool Safe, bool Entropy, class T>
   [[nodiscard]] static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
     exp_sums r;

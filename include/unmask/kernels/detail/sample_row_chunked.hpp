@@ -152,12 +152,14 @@ template <class Acc, bool Entropy, class Ops, class T>
 
   const double md = static_cast<double>(m);
   double z = 0, bound = 0;
+  float fmax = m;  // the running max the factor f below was taken for (the final max: f = 1)
+  double f = 1;
   for (index_t k = 0; k < nc; ++k) {
     if (cw[k] > 0) {
       // The kernel's arguments were relative to cmax[k]; rescaling to the final max is
       // a double multiplication, so the bound scales with the sum.
-      const double f = std::exp((static_cast<double>(cmax[k]) - md) * inv_t);
-      cb[k] = f * (tempered_rel_bound * cw[k] + tempered_arg_bound * cb[k]);
+      if (cmax[k] != fmax) fmax = cmax[k], f = std::exp((static_cast<double>(fmax) - md) * inv_t);
+      cb[k] = f * (tempered_rel_bound * cw[k] + Ops::tempered_arg_bound * cb[k]);
       cw[k] *= f;
     }
     z += cw[k];
