@@ -283,6 +283,35 @@ TEST_CASE("row_stats_simd flags NaN, +Inf and all -Inf rows as invalid", "[kerne
   }
 }
 
+// After the first chunk a chunk is read once (range and sums together, walk_chunks'
+// one-read path) unless it raises the max or holds -Inf / an entry below the exp
+// cut-off / NaN / +Inf: then it is read again the two-read way. Each event in a later
+// chunk, at a chunk's start, middle and end, and a row whose max rises in every chunk.
+TEST_CASE("row_stats_simd: events in later chunks send them back to the two-read path", "[kernels][fast][row_stats]") {
+  constexpr index_t n = 5000;
+  for (const index_t at : {index_t{1024}, index_t{1500}, index_t{2047}, index_t{4999}}) {
+    for (const float set : {30.0f, ninf, -120.0f}) {
+      auto row = random_row(n, 2.0, static_cast<std::uint32_t>(at));
+      row[static_cast<std::size_t>(at)] = set;
+      CAPTURE(at, set);
+      check_row<float>(row);
+      check_row<double>(row);
+    }
+    for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+      auto row = random_row(n, 2.0, static_cast<std::uint32_t>(at));
+      row[static_cast<std::size_t>(at)] = bad;
+      for (const simd_level lv : levels) {
+        CAPTURE(at, bad, unmask::to_string(lv));
+        CHECK_FALSE(unmask::row_stats_simd<float>(std::span<const float>(row), lv).valid());
+      }
+    }
+  }
+  auto rising = random_row(n, 1.0, 7);
+  for (index_t v = 0; v < n; ++v) rising[static_cast<std::size_t>(v)] += 0.01f * static_cast<float>(v);
+  check_row<float>(rising);
+  check_row<double>(rising);
+}
+
 TEST_CASE("row_stats_simd reads bfloat16 and float16 logits", "[kernels][fast][row_stats]") {
   for (const index_t n : {5, 16, 1030, 40000}) {
     const auto f = random_row(n, 3.0, static_cast<std::uint32_t>(n));

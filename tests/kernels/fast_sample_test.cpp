@@ -97,6 +97,46 @@ TEST_CASE("sample_rows picks categorical::pick's token", "[kernels][fast][sample
   }
 }
 
+// The one-read path of the float pass (see row_stats_simd's test of it): a later chunk
+// that raises the max, holds -Inf or an entry below the cut-off, and a rising row.
+TEST_CASE("sample_rows: events in later chunks leave categorical::pick's token", "[kernels][fast][sample]") {
+  constexpr index_t rows = 64, vocab = 5000;
+  auto block = random_block(rows, vocab, 2.0, 5);
+  for (index_t i = 0; i < rows; ++i) {
+    float* r = block.data() + i * vocab;
+    const index_t at = 1024 + (i * 397) % (vocab - 1024);
+    switch (i % 4) {
+      case 0: r[at] = 12.0f; break;
+      case 1: r[at] = -std::numeric_limits<float>::infinity(); break;
+      case 2: r[at] = -150.0f; break;
+      default:
+        for (index_t v = 0; v < vocab; ++v) r[v] += 0.002f * static_cast<float>(v);
+    }
+  }
+  std::vector<index_t> idx(rows);
+  std::iota(idx.begin(), idx.end(), index_t{0});
+  std::vector<random_counter> where(rows);
+  for (index_t i = 0; i < rows; ++i) where[static_cast<std::size_t>(i)] = {.step = 2, .position = static_cast<std::uint32_t>(i)};
+  for (const double t : {0.3, 0.7, 1.6}) {
+    const unmask::categorical noise{.temperature = t, .seed = 4};
+    for (const simd_level lv : levels) {
+      std::vector<unmask::row_sample> o(rows);
+      unmask::sample_rows<float>(noise, std::span<const float>(block), vocab, idx, where, o, nullptr, lv);
+      for (index_t i = 0; i < rows; ++i) {
+        const std::span<const float> row(block.data() + i * vocab, static_cast<std::size_t>(vocab));
+        const auto s = unmask::row_stats_of<double>(row);
+        const auto w = noise.pick_reference(row, s, where[static_cast<std::size_t>(i)]);
+        const auto& a = o[static_cast<std::size_t>(i)];
+        CAPTURE(t, i, unmask::to_string(lv));
+        CHECK(a.token == w.token);
+        CHECK(a.stats.top1 == s.top1);
+        CHECK(a.stats.top2 == s.top2);
+        CHECK(a.stats.lse == Approx(s.lse).epsilon(1e-6));
+      }
+    }
+  }
+}
+
 TEST_CASE("sample_token_simd picks categorical::pick's token, long rows included", "[kernels][fast][sample]") {
   // 300 000 entries: more than 256 chunks of 1024, so chunks grow and are re-read in parts.
   for (const index_t vocab : {3000, 300000}) {

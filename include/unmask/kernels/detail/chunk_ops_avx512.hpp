@@ -164,12 +164,30 @@ UNMASK_AVX512_INLINE float hmax(__m512 a) {
   return m;
 }
 
+// The range of a ranged sums pass: max / min lanes over its vectors, merged with the
+// range of the entries after them. A NaN is lost by the lanes (max_ps keeps the lane)
+// but not by the pass: it makes the sums NaN, which the caller checks.
+UNMASK_AVX512_INLINE void range_add(__m512& hi, __m512& lo, __m512 x0, __m512 x1) {
+  hi = max_ps(x0, max_ps(x1, hi));
+  lo = min_ps(x0, min_ps(x1, lo));
+}
+UNMASK_AVX512_INLINE chunk_range range_finish(__m512 hi, __m512 lo, chunk_range tail) {
+  const float h = hmax(hi), l = hmin(lo);
+  if (tail.max == tail.max) tail.max = h > tail.max ? h : tail.max;  // a NaN tail stays NaN
+  tail.min = l < tail.min ? l : tail.min;
+  return tail;
+}
+
 }  // namespace detail::avx512
 
 namespace detail {
 
 /// AVX-512F chunk primitives (contract: chunk_ops_portable).
 struct chunk_ops_avx512 {
+  /// sums_f32 and the float sums_tempered take Ranged = true and a chunk_range*: the
+  /// chunk's range comes out of the same read (one pass instead of range() then sums;
+  /// walk_chunks' one-read path). NaN entries there show as NaN sums, not in the range.
+  static constexpr bool ranged_sums = true;
   /// The argument term of sums_tempered's float weights (chunk_types.hpp): d = fl(x - m)
   /// and T ln2/32 rounded to float are the two roundings, 2 |u| 2^-24 (first order).
   static constexpr double tempered_arg_bound = 2.2 * 0x1.0p-24;
@@ -261,16 +279,20 @@ struct chunk_ops_avx512 {
     return v + chunk_ops_portable::find_greater(p + v, n - v, thr);
   }
 
-  template <bool Safe, bool Entropy, class T>
-  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_f32(const T* p, index_t n, float m) noexcept {
+  template <bool Safe, bool Entropy, bool Ranged = false, class T>
+  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_f32(const T* p, index_t n, float m,
+                                                         chunk_range* cr = nullptr) noexcept {
     using namespace avx512;
     const __m512 mv = _mm512_set1_ps(m);
     __m512 s0 = _mm512_setzero_ps(), s1 = s0, t0 = s0, t1 = s0;
+    __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()), lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
     index_t v = 0;
     for (; v + 32 <= n; v += 32) {
       prefetch_ahead(p + n + v);
       prefetch_ahead(p + n + v + 16);
-      __m512 d0 = _mm512_sub_ps(load16(p + v), mv), d1 = _mm512_sub_ps(load16(p + v + 16), mv);
+      const __m512 x0 = load16(p + v), x1 = load16(p + v + 16);
+      if constexpr (Ranged) range_add(hi, lo, x0, x1);
+      __m512 d0 = _mm512_sub_ps(x0, mv), d1 = _mm512_sub_ps(x1, mv);
       const __m512 e0 = exp_ps_checked<Safe>(d0), e1 = exp_ps_checked<Safe>(d1);
       s0 = _mm512_add_ps(s0, e0);
       s1 = _mm512_add_ps(s1, e1);
@@ -279,6 +301,7 @@ struct chunk_ops_avx512 {
         t1 = _mm512_fmadd_ps(e1, d1, t1);
       }
     }
+    if constexpr (Ranged) *cr = range_finish(hi, lo, range(p + v, n - v));
     for (; v + 16 <= n; v += 16) {
       __m512 d0 = _mm512_sub_ps(load16(p + v), mv);
       const __m512 e0 = exp_ps_checked<Safe>(d0);
@@ -360,9 +383,11 @@ struct chunk_ops_avx512 {
     return r;
   }
 
-  template <bool StatsF64, bool Safe, bool Entropy, class T>
-  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t) noexcept {
+  template <bool StatsF64, bool Safe, bool Entropy, bool Ranged = false, class T>
+  [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t,
+                                                              chunk_range* cr = nullptr) noexcept {
     using namespace avx512;
+    static_assert(!(Ranged && StatsF64), "the ranged pass has float statistics");
     if constexpr (StatsF64) {
       const __m512d mv = _mm512_set1_pd(m), it = _mm512_set1_pd(inv_t);
       __m512d sd = _mm512_setzero_pd(), td = sd, q0 = sd, q1 = sd;
@@ -395,6 +420,7 @@ struct chunk_ops_avx512 {
       // d / T >= the cut-off: d >= cut T (nudged toward 0, so the kept arguments stay in range)
       const __m512 dcut = _mm512_set1_ps(static_cast<float>(exp_cut_f32 / inv_t * (1 - 0x1.0p-20)));
       __m512 s0 = _mm512_setzero_ps(), t0 = s0, b0 = s0, b1 = s0;
+      __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()), lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
       __m512d wd = _mm512_setzero_pd();  // tempered weights: float lanes of <= 4 terms, then double
       index_t v = 0;
       while (v + 32 <= n) {
@@ -402,7 +428,9 @@ struct chunk_ops_avx512 {
         for (int k = 0; k < 4 && v + 32 <= n; ++k, v += 32) {
           prefetch_ahead(p + n + v);
           prefetch_ahead(p + n + v + 16);
-          __m512 d0 = _mm512_sub_ps(load16(p + v), mf), d1 = _mm512_sub_ps(load16(p + v + 16), mf);
+          const __m512 y0 = load16(p + v), y1 = load16(p + v + 16);
+          if constexpr (Ranged) range_add(hi, lo, y0, y1);
+          __m512 d0 = _mm512_sub_ps(y0, mf), d1 = _mm512_sub_ps(y1, mf);
           __mmask16 q0 = 0xffff, q1 = 0xffff;
           __m512 r0 = d0, r1 = d1;  // the tempered exponentials' arguments
           if constexpr (!Safe) {
@@ -423,6 +451,7 @@ struct chunk_ops_avx512 {
         wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(lower8(w0)), cvt_pd(lower8(w1))));
         wd = _mm512_add_pd(wd, _mm512_add_pd(cvt_pd(upper8(w0)), cvt_pd(upper8(w1))));
       }
+      if constexpr (Ranged) *cr = range_finish(hi, lo, range(p + v, n - v));
       exp_sums r = chunk_ops_portable::sums_tempered<false, Safe, Entropy>(p + v, n - v, m, inv_t);
       r.s += hsum(s0);
       if constexpr (Entropy) r.t += hsum(t0);

@@ -58,18 +58,42 @@ template <class T>
   return r;
 }
 
+/// walk_chunks' default one-read step: declines every chunk.
+struct read_range_first {
+  constexpr bool operator()(index_t, index_t, chunk_range&) const noexcept { return false; }
+};
+
+/// Ops whose float sums can find the chunk's range in the same read (chunk_ops_avx512).
+template <class Ops>
+inline constexpr bool has_ranged_sums = requires { requires Ops::ranged_sums; };
+
 /// The walk every one-pass kernel shares over p[0, n) in chunks of `chunk`: a chunk's
 /// range first (a NaN / +Inf chunk ends the walk: false, with g.m1 = that chunk's max);
 /// a chunk of only -Inf is skipped; the top-2 is rescanned where the chunk can enter
 /// it; when the chunk raises the running max m, rescale(d, e) (d = old m - new m < 0,
 /// e = exp(d); not called for the first finite chunk) moves the caller's sums to the new
 /// max; then body(b, len, cr) adds the chunk's sums against m. True when the walk ends.
-template <class Ops, class T, class Rescale, class Body>
+/// Once m is finite, one_read(b, len, cr) is offered each chunk first: it may add the
+/// chunk's sums against m in the same read that finds its range cr, and return true,
+/// only when cr.max <= m and the sums are the ones body would add; else false, and the
+/// chunk takes the two-read path (its one-read work lost: a chunk that raises the max,
+/// or holds NaN, +-Inf, or arguments below the exp cut-off). So a row's result does
+/// not depend on which path a chunk took; in a row with its max in the first chunks
+/// (the usual case: the running max rises ~ln(chunks) times in a random order) nearly
+/// every chunk is read once.
+template <class Ops, class T, class Rescale, class Body, class OneRead = read_range_first>
 [[nodiscard]] bool walk_chunks(const T* p, index_t n, index_t chunk, top2_state& g, float& m, Rescale&& rescale,
-                               Body&& body) noexcept {
+                               Body&& body, OneRead&& one_read = {}) noexcept {
   constexpr float ninf = -std::numeric_limits<float>::infinity();
   for (index_t b = 0; b < n; b += chunk) {
     const index_t len = std::min(chunk, n - b);
+    if (m > ninf) {
+      chunk_range fr;
+      if (one_read(b, len, fr)) {
+        if (fr.max > g.m2 || g.i2 < 0) Ops::top2(p + b, len, b, g);
+        continue;
+      }
+    }
     const chunk_range cr = Ops::range(p + b, len);
     const float cm = cr.max;
     if (!(cm < std::numeric_limits<float>::infinity())) {  // NaN or +Inf: invalid
@@ -124,17 +148,27 @@ template <class Acc, bool Entropy, class Ops, class T>
   top2_state g;
   float m = ninf;  // running max (a logit value, so exact in float)
   double s = 0, t = 0;
-  const bool ok = walk_chunks<Ops>(
-      p, n, stats_chunk, g, m,
-      [&](double d, double e) {
-        t = e * (t + s * d);
-        s = e * s;
-      },
-      [&](index_t b, index_t len, const chunk_range& cr) {
-        const exp_sums es = chunk_sums<Acc, Entropy, Ops>(p + b, len, cr.min, m);
-        s += es.s;
-        t += es.t;
-      });
+  auto rescale = [&](double d, double e) {
+    t = e * (t + s * d);
+    s = e * s;
+  };
+  auto body = [&](index_t b, index_t len, const chunk_range& cr) {
+    const exp_sums es = chunk_sums<Acc, Entropy, Ops>(p + b, len, cr.min, m);
+    s += es.s;
+    t += es.t;
+  };
+  bool ok;
+  if constexpr (has_ranged_sums<Ops> && std::is_same_v<Acc, float>) {
+    ok = walk_chunks<Ops>(p, n, stats_chunk, g, m, rescale, body, [&](index_t b, index_t len, chunk_range& cr) {
+      const exp_sums es = Ops::template sums_f32<true, Entropy, true>(p + b, len, m, &cr);
+      if (!(cr.max <= m && cr.min - m >= exp_cut_f32 && es.s == es.s)) return false;  // body's Safe sums, or none
+      s += es.s;
+      t += es.t;
+      return true;
+    });
+  } else {
+    ok = walk_chunks<Ops>(p, n, stats_chunk, g, m, rescale, body);
+  }
   if (!ok) return invalid_row_stats(g);
   return finish_row_stats(p, n, g, m, s, t, Entropy);
 }

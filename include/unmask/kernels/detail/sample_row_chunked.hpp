@@ -114,35 +114,49 @@ template <class Acc, bool Entropy, class Ops, class T>
   const index_t nc = (n + chunk - 1) / chunk;
   for (index_t k = 0; k < nc; ++k) cmax[k] = ninf, cw[k] = 0, cb[k] = 0;  // chunks of only -Inf stay so
   const auto itf = static_cast<float>(inv_t);
-  const bool ok = walk_chunks<Ops>(
-      p, n, chunk, g, m,
-      [&](double d, double e) {
-        t = e * (t + s * d);
-        s = e * s;
-      },
-      [&](index_t b, index_t len, const chunk_range& cr) {
-        exp_sums es;
-        const double md = static_cast<double>(m);
-        if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
-          es = chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m);
-        } else if (approx) {
-          const float lo = cr.min - m;  // as the kernels compute it
-          const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
-          es = safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
-                    : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t);
-        } else {
-          const double lo = static_cast<double>(cr.min) - md;
-          const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
-          es = safe ? Ops::template sums_tempered<true, true, Entropy>(p + b, len, md, inv_t)
-                    : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t);
-        }
-        s += es.s;
-        t += es.t;
-        const index_t k = b / chunk;
-        cmax[k] = m;
-        cw[k] = es.st;
-        cb[k] = es.sb;
+  auto keep = [&](index_t b, const exp_sums& es) {
+    s += es.s;
+    t += es.t;
+    const index_t k = b / chunk;
+    cmax[k] = m;
+    cw[k] = es.st;
+    cb[k] = es.sb;
+  };
+  auto rescale = [&](double d, double e) {
+    t = e * (t + s * d);
+    s = e * s;
+  };
+  auto body = [&](index_t b, index_t len, const chunk_range& cr) {
+    const double md = static_cast<double>(m);
+    if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
+      keep(b, chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m));
+    } else if (approx) {
+      const float lo = cr.min - m;  // as the kernels compute it
+      const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
+      keep(b, safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
+                   : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t));
+    } else {
+      const double lo = static_cast<double>(cr.min) - md;
+      const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
+      keep(b, safe ? Ops::template sums_tempered<true, true, Entropy>(p + b, len, md, inv_t)
+                   : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t));
+    }
+  };
+  bool ok = false, walked = false;
+  if constexpr (has_ranged_sums<Ops> && !std::is_same_v<Acc, double>) {
+    if (approx) {
+      ok = walk_chunks<Ops>(p, n, chunk, g, m, rescale, body, [&](index_t b, index_t len, chunk_range& cr) {
+        const exp_sums es =
+            Ops::template sums_tempered<false, true, Entropy, true>(p + b, len, static_cast<double>(m), inv_t, &cr);
+        const float lo = cr.min - m;
+        if (!(cr.max <= m && lo >= exp_cut_f32 && lo * itf >= exp_cut_f32 && es.s == es.s)) return false;
+        keep(b, es);  // body's Safe sums
+        return true;
       });
+      walked = true;
+    }
+  }
+  if (!walked) ok = walk_chunks<Ops>(p, n, chunk, g, m, rescale, body);
   if (!ok) return {static_cast<token_id>(g.i1), g.m1, invalid_row_stats(g)};
   sample_result out;
   out.stats = finish_row_stats(p, n, g, m, s, t, Entropy);
