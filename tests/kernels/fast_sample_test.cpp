@@ -3,6 +3,7 @@
 #include <unmask/core/philox.hpp>
 #include <unmask/kernels/detail/chunk_ops_portable.hpp>
 #include <unmask/kernels/detail/sample_row_chunked.hpp>
+#include <unmask/kernels/detail/with_chunk_ops.hpp>
 #include <unmask/kernels/row_stats.hpp>
 #include <unmask/kernels/sample_rows.hpp>
 #include <unmask/kernels/sample_token.hpp>
@@ -10,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -272,4 +274,43 @@ TEST_CASE("the inverse-CDF search flags targets within the margin of a boundary"
   CHECK(pick(3.05, 0.01).certain);
   CHECK(pick(10.5, 0.0).index == 3);  // unreached: the last nonzero weight, never certain
   CHECK_FALSE(pick(10.5, 0.0).certain);
+}
+
+// refine_pick recomputes the chunks with the largest bounds in double until the search
+// is certain: whatever the bounds (here inflated so that the first batches cannot decide,
+// and so small that one batch can), its token is sample_known_max's (all chunks double).
+TEST_CASE("refine_pick decides as the all-double search", "[kernels][fast][sample]") {
+  constexpr index_t n = 100000;  // 98 chunks of 1024
+  const auto row = random_block(1, n, 2.0, 21);
+  for (const simd_level lv : levels) {
+    if (unmask::usable_simd_level(lv) != lv) continue;
+    unmask::detail::with_chunk_ops(lv, [&](auto ops) {
+      using Ops = decltype(ops);
+      const index_t chunk = unmask::detail::sample_chunk(n), nc = (n + chunk - 1) / chunk;
+      float m = row[0];
+      for (float x : row) m = std::max(m, x);
+      for (const double t : {0.5, 1.4}) {
+        for (const double scale : {1e-9, 1e-5, 1e-2}) {
+          for (int j = 0; j < 40; ++j) {
+            const double u = (j + 0.5) / 40;
+            std::vector<double> cw(static_cast<std::size_t>(nc)), cb(cw.size());
+            for (index_t k = 0; k < nc; ++k) {
+              const index_t b = k * chunk;
+              const double exact = Ops::sum_tempered(row.data() + b, std::min(chunk, n - b), m, 1 / t);
+              // float-like sums: off by up to the bound, which varies by chunk
+              const double bnd = exact * scale * (1 + (k * 37 % 11)) / 11;
+              cw[static_cast<std::size_t>(k)] = exact + ((k % 3) - 1) * bnd;
+              cb[static_cast<std::size_t>(k)] = bnd;
+            }
+            const index_t want = unmask::detail::sample_known_max<Ops>(row.data(), n, m, 1 / t, u);
+            const index_t got =
+                unmask::detail::refine_pick<Ops>(row.data(), n, chunk, cw.data(), cb.data(), nc, m, 1 / t, u);
+            CAPTURE(unmask::to_string(lv), t, scale, u);
+            CHECK(got == want);
+          }
+        }
+      }
+      return 0;
+    });
+  }
 }
