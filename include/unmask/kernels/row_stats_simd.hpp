@@ -15,9 +15,13 @@ UNMASK_NAMESPACE_BEGIN
 /// row is cut in chunks of 1024 entries; a chunk's max (and min) is found first, then
 /// its exponentials are taken against the running max while the chunk sits in L1 (no
 /// per-entry rescaling; the next chunk is prefetched meanwhile), and the top-2 is
-/// re-scanned only in chunks whose max beats the running second best.
+/// re-scanned only in chunks whose max beats the running second best. With AVX-512 and
+/// Acc = float, a chunk after the first is read once (range and sums together) unless
+/// it raises the running max or holds -Inf / NaN / +Inf / far-below entries; the result
+/// is the same either way.
 /// Acc = double: double exponentials (Fast-dLLM's float64 softmax; lse within 4 ulp,
-/// tested); Acc = float: float exponentials (within 2 ulp each) summed in float inside
+/// tested); Acc = float: float exponentials (within 2 ulp each for |x - max| < 25,
+/// 3.5 ulp at the -86 cut-off; tests/kernels/exp_accuracy_test.cpp) summed in float inside
 /// a chunk and in double across chunks (lse within 3 float ulp, tested), 2-2.5x less
 /// arithmetic. Decisions equal row_stats_of's: top1 / top2 are the first indices of
 /// the largest / next largest entry (ties: lower index); -Inf entries have probability

@@ -28,19 +28,22 @@ struct row_sample {
 /// softmax(l / noise.temperature) as `categorical::pick` does: one uniform
 /// u = philox_uniform(noise.seed, where[i] with stream = categorical::stream), token =
 /// first v whose cumulative mass exceeds u Z. The row is read once: a chunk's max, then
-/// (from L1) its statistics' exponentials and its tempered ones; the per-chunk tempered
+/// (from L1) its statistics' exponentials and its tempered ones (AVX-512, float
+/// statistics: one read of the chunk for all three once the running max is known); the per-chunk tempered
 /// sums locate the chunk where u Z falls, and only that chunk is re-read. So it draws
 /// 1 number per row instead of the references' V float64 Gumbels (same distribution:
 /// tests/kernels/fast_sample_test.cpp runs a chi-square test against softmax(l / T)).
 /// Acc = double (or T = 1): double weights. Acc = float: float weights with a rigorous
 /// bound on their sums' error; a row whose u Z lands within the bound of a cumulative
-/// sum (a few percent of rows of a flat distribution) is decided with double weights.
+/// sum (a few percent of rows of a flat distribution) is decided with double weights,
+/// recomputing chunks until the bound left decides (about half the row's chunks).
 /// Either way the token is categorical::pick's unless u Z lies within double rounding
 /// (~1e-13 relative) of a cumulative boundary (0 differences on 1.4e4 test rows per
 /// code path). out[i].stats are the untempered row's row_stats in Acc (what the score
 /// rule reads; sum p log p only with Entropy); temperature 0 gives the argmax. Thread
 /// pool and errors as score_rows. Complexity: one read of each row plus one chunk
-/// (1024 entries), plus a double pass for the rows decided in double; no allocation.
+/// (1024 entries), plus about half a double pass for the rows decided in double; no
+/// allocation.
 template <class Acc = double, bool Entropy = true, class T>
 requires detail::is_logit_type<T>
 void sample_rows(const categorical& noise, std::span<const T> logits, index_t vocab, std::span<const index_t> rows,
