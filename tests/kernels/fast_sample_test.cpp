@@ -108,9 +108,15 @@ TEST_CASE("sample_rows: events in later chunks leave categorical::pick's token",
     float* r = block.data() + i * vocab;
     const index_t at = 1024 + (i * 397) % (vocab - 1024);
     switch (i % 4) {
-      case 0: r[at] = 12.0f; break;
-      case 1: r[at] = -std::numeric_limits<float>::infinity(); break;
-      case 2: r[at] = -150.0f; break;
+      case 0:
+        r[at] = 12.0f;
+        break;
+      case 1:
+        r[at] = -std::numeric_limits<float>::infinity();
+        break;
+      case 2:
+        r[at] = -150.0f;
+        break;
       default:
         for (index_t v = 0; v < vocab; ++v) r[v] += 0.002f * static_cast<float>(v);
     }
@@ -118,7 +124,8 @@ TEST_CASE("sample_rows: events in later chunks leave categorical::pick's token",
   std::vector<index_t> idx(rows);
   std::iota(idx.begin(), idx.end(), index_t{0});
   std::vector<random_counter> where(rows);
-  for (index_t i = 0; i < rows; ++i) where[static_cast<std::size_t>(i)] = {.step = 2, .position = static_cast<std::uint32_t>(i)};
+  for (index_t i = 0; i < rows; ++i)
+    where[static_cast<std::size_t>(i)] = {.step = 2, .position = static_cast<std::uint32_t>(i)};
   for (const double t : {0.3, 0.7, 1.6}) {
     const unmask::categorical noise{.temperature = t, .seed = 4};
     for (const simd_level lv : levels) {

@@ -73,6 +73,19 @@ UNMASK_AVX512_INLINE __m512 exp_ps_scaled(__m512 d, __mmask16 keep, __m512 l, __
   return _mm512_maskz_fmadd_ps(keep, tab, q, tab);
 }
 
+// exp_ps_scaled's constants for exp(d / T), and dcut: d / T is above the exp cut-off
+// when d >= dcut (cut T nudged toward 0, so the kept arguments stay in range).
+struct scaled_exp {
+  float l, c, a1, a2, dcut;
+};
+inline scaled_exp scaled_exp_for(double inv_t) noexcept {
+  using namespace expc;
+  return {static_cast<float>(static_cast<double>(log2e32_f) * inv_t), static_cast<float>(ln2_32_d / inv_t),
+          static_cast<float>(static_cast<double>(c1_32) * inv_t),
+          static_cast<float>(static_cast<double>(c2_32) * inv_t * inv_t),
+          static_cast<float>(exp_cut_f32 / inv_t * (1 - 0x1.0p-20))};
+}
+
 // exp(d) for d = max(cut, raw d) (NaN kept), zeroed where raw d < cut.
 UNMASK_AVX512_INLINE __m512 exp_ps(__m512 d, __mmask16 keep) {
   using namespace expc;
@@ -281,11 +294,12 @@ struct chunk_ops_avx512 {
 
   template <bool Safe, bool Entropy, bool Ranged = false, class T>
   [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_f32(const T* p, index_t n, float m,
-                                                         chunk_range* cr = nullptr) noexcept {
+                                                          chunk_range* cr = nullptr) noexcept {
     using namespace avx512;
     const __m512 mv = _mm512_set1_ps(m);
     __m512 s0 = _mm512_setzero_ps(), s1 = s0, t0 = s0, t1 = s0;
-    __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()), lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+    __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()),
+           lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
     index_t v = 0;
     for (; v + 32 <= n; v += 32) {
       prefetch_ahead(p + n + v);
@@ -385,7 +399,7 @@ struct chunk_ops_avx512 {
 
   template <bool StatsF64, bool Safe, bool Entropy, bool Ranged = false, class T>
   [[nodiscard]] UNMASK_AVX512_FN static exp_sums sums_tempered(const T* p, index_t n, double m, double inv_t,
-                                                              chunk_range* cr = nullptr) noexcept {
+                                                               chunk_range* cr = nullptr) noexcept {
     using namespace avx512;
     static_assert(!(Ranged && StatsF64), "the ranged pass has float statistics");
     if constexpr (StatsF64) {
@@ -411,16 +425,13 @@ struct chunk_ops_avx512 {
     } else {
       // exp(d / T) with 1/T folded into the reduction and the polynomial (exp_ps_scaled):
       // no product d / T is formed, so the argument carries two roundings (d and T ln2/32).
-      using namespace expc;
+      const scaled_exp k = scaled_exp_for(inv_t);
       const __m512 mf = _mm512_set1_ps(static_cast<float>(m));
-      const __m512 lt = _mm512_set1_ps(static_cast<float>(static_cast<double>(log2e32_f) * inv_t));
-      const __m512 ct = _mm512_set1_ps(static_cast<float>(ln2_32_d / inv_t));
-      const __m512 a1 = _mm512_set1_ps(static_cast<float>(static_cast<double>(c1_32) * inv_t));
-      const __m512 a2 = _mm512_set1_ps(static_cast<float>(static_cast<double>(c2_32) * inv_t * inv_t));
-      // d / T >= the cut-off: d >= cut T (nudged toward 0, so the kept arguments stay in range)
-      const __m512 dcut = _mm512_set1_ps(static_cast<float>(exp_cut_f32 / inv_t * (1 - 0x1.0p-20)));
+      const __m512 lt = _mm512_set1_ps(k.l), ct = _mm512_set1_ps(k.c), a1 = _mm512_set1_ps(k.a1),
+                   a2 = _mm512_set1_ps(k.a2), dcut = _mm512_set1_ps(k.dcut);
       __m512 s0 = _mm512_setzero_ps(), t0 = s0, b0 = s0, b1 = s0;
-      __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()), lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+      __m512 hi = _mm512_set1_ps(-std::numeric_limits<float>::infinity()),
+             lo = _mm512_set1_ps(std::numeric_limits<float>::infinity());
       __m512d wd = _mm512_setzero_pd();  // tempered weights: float lanes of <= 4 terms, then double
       index_t v = 0;
       while (v + 32 <= n) {

@@ -2,10 +2,10 @@
 // Two-level max: a chunk's max first, then its exponentials against the running max.
 #pragma once
 
+#include <unmask/kernels/bounded_row_stats.hpp>
 #include <unmask/kernels/detail/chunk_ops_portable.hpp>
 #include <unmask/kernels/detail/chunk_types.hpp>
 #include <unmask/kernels/row_stats.hpp>
-#include <unmask/kernels/bounded_row_stats.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -65,7 +65,9 @@ struct read_range_first {
 
 /// Ops whose float sums can find the chunk's range in the same read (chunk_ops_avx512).
 template <class Ops>
-inline constexpr bool has_ranged_sums = requires { requires Ops::ranged_sums; };
+inline constexpr bool has_ranged_sums = requires {
+  requires Ops::ranged_sums;
+};
 
 /// The walk every one-pass kernel shares over p[0, n) in chunks of `chunk`: a chunk's
 /// range first (a NaN / +Inf chunk ends the walk: false, with g.m1 = that chunk's max);
@@ -134,8 +136,10 @@ template <class Ops, class T>
 [[nodiscard]] exp_sums chunk_sums_bounded(const T* p, index_t len, const chunk_range& cr, float m) noexcept {
   const bool has_max = cr.max == m;
   if (cr.min - m >= exp_cut_f32)
-    return has_max ? Ops::template sums_bounded<true, true>(p, len, m) : Ops::template sums_bounded<true, false>(p, len, m);
-  return has_max ? Ops::template sums_bounded<false, true>(p, len, m) : Ops::template sums_bounded<false, false>(p, len, m);
+    return has_max ? Ops::template sums_bounded<true, true>(p, len, m)
+                   : Ops::template sums_bounded<true, false>(p, len, m);
+  return has_max ? Ops::template sums_bounded<false, true>(p, len, m)
+                 : Ops::template sums_bounded<false, false>(p, len, m);
 }
 
 /// The statistics of p[0, n) with chunk primitives Ops; Acc = float: float
@@ -157,19 +161,18 @@ template <class Acc, bool Entropy, class Ops, class T>
     s += es.s;
     t += es.t;
   };
-  bool ok;
-  if constexpr (has_ranged_sums<Ops> && std::is_same_v<Acc, float>) {
-    ok = walk_chunks<Ops>(p, n, stats_chunk, g, m, rescale, body, [&](index_t b, index_t len, chunk_range& cr) {
+  auto one_read = [&](index_t b, index_t len, chunk_range& cr) {
+    if constexpr (has_ranged_sums<Ops> && std::is_same_v<Acc, float>) {
       const exp_sums es = Ops::template sums_f32<true, Entropy, true>(p + b, len, m, &cr);
       if (!(cr.max <= m && cr.min - m >= exp_cut_f32 && es.s == es.s)) return false;  // body's Safe sums, or none
       s += es.s;
       t += es.t;
       return true;
-    });
-  } else {
-    ok = walk_chunks<Ops>(p, n, stats_chunk, g, m, rescale, body);
-  }
-  if (!ok) return invalid_row_stats(g);
+    } else {
+      return false;
+    }
+  };
+  if (!walk_chunks<Ops>(p, n, stats_chunk, g, m, rescale, body, one_read)) return invalid_row_stats(g);
   return finish_row_stats(p, n, g, m, s, t, Entropy);
 }
 
@@ -203,8 +206,8 @@ template <class Ops, class T>
   // lse = m + log s rounds within a few ulp of |lse|.
   const double dbl = (static_cast<double>(n) / stats_chunk + 64 + 8) * 0x1.0p-52;
   const double bound = tempered_rel_bound * sl + bounded_arg_bound * sb + 2 * dbl * s + static_cast<double>(n) * 1e-37;
-  const double err = bound < 0.5 * s ? bound / (s - bound) + 2e-15 * (1 + std::fabs(r.lse))
-                                     : std::numeric_limits<double>::infinity();
+  const double err =
+      bound < 0.5 * s ? bound / (s - bound) + 2e-15 * (1 + std::fabs(r.lse)) : std::numeric_limits<double>::infinity();
   return {r, err};
 }
 

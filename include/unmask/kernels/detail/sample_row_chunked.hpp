@@ -90,6 +90,13 @@ template <class Ops, class T>
   return inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, max1, inv_t, u * z).index;
 }
 
+/// The search margin of float chunk sums whose errors total at most `bound`: plus the
+/// double rounding between these sums and categorical::pick's (~1e-14 of z, allowed
+/// 1e-13) and the weights flushed below the float cut-off (< n e^-86 in all).
+[[nodiscard]] inline double pick_margin(double bound, double z, index_t n) noexcept {
+  return bound + 1e-13 * z + static_cast<double>(n) * 1e-37;
+}
+
 /// Decides a pick that the float chunk sums cw (error bounds cb) left uncertain: the
 /// chunks with the largest bounds are recomputed in double first (sum_tempered, in
 /// batches of max(8, nc / 16) chunks), and after each batch the search runs again with
@@ -106,7 +113,8 @@ template <class Ops, class T>
   constexpr index_t max_chunks = 256;
   std::uint16_t order[max_chunks];
   for (index_t k = 0; k < nc; ++k) order[k] = static_cast<std::uint16_t>(k);
-  std::sort(order, order + nc, [&](std::uint16_t a, std::uint16_t b) { return cb[a] > cb[b] || (cb[a] == cb[b] && a < b); });
+  std::sort(order, order + nc,
+            [&](std::uint16_t a, std::uint16_t b) { return cb[a] > cb[b] || (cb[a] == cb[b] && a < b); });
   index_t done = 0;
   for (const index_t batch = std::max<index_t>(8, nc / 16);;) {
     for (const index_t stop = std::min(nc, done + batch); done < stop; ++done) {
@@ -116,10 +124,10 @@ template <class Ops, class T>
     }
     double z = 0, bound = 0;
     for (index_t k = 0; k < nc; ++k) z += cw[k], bound += cb[k];
-    if (done == nc) return inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, m, inv_t, u * z).index;
+    const bool all_double = done == nc;  // then sample_known_max's search (margin 0), certain or not
     const pick_result pick =
-        inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, m, inv_t, u * z, bound + 1e-13 * z + static_cast<double>(n) * 1e-37);
-    if (pick.certain) return pick.index;
+        inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, m, inv_t, u * z, all_double ? 0 : pick_margin(bound, z, n));
+    if (pick.certain || all_double) return pick.index;
   }
 }
 
@@ -161,15 +169,17 @@ template <class Acc, bool Entropy, class Ops, class T>
     t = e * (t + s * d);
     s = e * s;
   };
+  auto safe_f32 = [&](const chunk_range& cr) {  // every float argument above the cut-off
+    const float lo = cr.min - m;                // as the kernels compute it
+    return lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
+  };
   auto body = [&](index_t b, index_t len, const chunk_range& cr) {
     const double md = static_cast<double>(m);
     if (inv_t == 1.0) {  // the tempered weights are the statistics' own (in double)
       keep(b, chunk_sums<double, Entropy, Ops>(p + b, len, cr.min, m));
     } else if (approx) {
-      const float lo = cr.min - m;  // as the kernels compute it
-      const bool safe = lo >= exp_cut_f32 && lo * itf >= exp_cut_f32;
-      keep(b, safe ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
-                   : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t));
+      keep(b, safe_f32(cr) ? Ops::template sums_tempered<false, true, Entropy>(p + b, len, md, inv_t)
+                           : Ops::template sums_tempered<false, false, Entropy>(p + b, len, md, inv_t));
     } else {
       const double lo = static_cast<double>(cr.min) - md;
       const bool safe = lo * inv_t >= exp_cut_f64 && lo >= exp_cut_f64;
@@ -177,21 +187,19 @@ template <class Acc, bool Entropy, class Ops, class T>
                    : Ops::template sums_tempered<true, false, Entropy>(p + b, len, md, inv_t));
     }
   };
-  bool ok = false, walked = false;
-  if constexpr (has_ranged_sums<Ops> && !std::is_same_v<Acc, double>) {
-    if (approx) {
-      ok = walk_chunks<Ops>(p, n, chunk, g, m, rescale, body, [&](index_t b, index_t len, chunk_range& cr) {
-        const exp_sums es =
-            Ops::template sums_tempered<false, true, Entropy, true>(p + b, len, static_cast<double>(m), inv_t, &cr);
-        const float lo = cr.min - m;
-        if (!(cr.max <= m && lo >= exp_cut_f32 && lo * itf >= exp_cut_f32 && es.s == es.s)) return false;
-        keep(b, es);  // body's Safe sums
-        return true;
-      });
-      walked = true;
+  auto one_read = [&](index_t b, index_t len, chunk_range& cr) {
+    if constexpr (has_ranged_sums<Ops> && !std::is_same_v<Acc, double>) {
+      if (!approx) return false;
+      const exp_sums es =
+          Ops::template sums_tempered<false, true, Entropy, true>(p + b, len, static_cast<double>(m), inv_t, &cr);
+      if (!(cr.max <= m && safe_f32(cr) && es.s == es.s)) return false;
+      keep(b, es);  // body's Safe sums
+      return true;
+    } else {
+      return false;
     }
-  }
-  if (!walked) ok = walk_chunks<Ops>(p, n, chunk, g, m, rescale, body);
+  };
+  const bool ok = walk_chunks<Ops>(p, n, chunk, g, m, rescale, body, one_read);
   if (!ok) return {static_cast<token_id>(g.i1), g.m1, invalid_row_stats(g)};
   sample_result out;
   out.stats = finish_row_stats(p, n, g, m, s, t, Entropy);
@@ -219,11 +227,9 @@ template <class Acc, bool Entropy, class Ops, class T>
     // With e_c the error of chunk c's sum (|e_c| <= its bound), the gap between u Z and
     // the running sum before the crossing chunk c* is off by (1 - u) sum_{c < c*} e_c -
     // u sum_{c >= c*} e_c, at most the total bound (within the crossing chunk the weights
-    // are double). Flushed weights (argument below the float cut-off) are < n e^-86 in
-    // all; the double sums here and in categorical::pick differ by rounding (typically
-    // ~1e-14 of z: agreement with pick is up to that on every path), allowed 1e-13.
-    const double margin = bound + 1e-13 * z + static_cast<double>(n) * 1e-37;
-    pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z, margin);
+    // are double); pick_margin adds the flushed weights and double rounding (agreement
+    // with categorical::pick is up to that on every path).
+    pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z, pick_margin(bound, z, n));
     if (!pick.certain) pick.index = refine_pick<Ops>(p, n, chunk, cw, cb, nc, md, inv_t, u);  // double weights decide
   } else {
     pick = inverse_cdf_pick<Ops>(p, n, chunk, cw, nc, md, inv_t, u * z);
